@@ -1,0 +1,117 @@
+package vad
+
+import (
+	"testing"
+
+	"github.com/parley-voice/parley/pipeline/audio"
+)
+
+// benchFrames cycles d over the 20 ms frames of x, and reports the CPU time
+// per second of audio next to ns/op (one op is one 20 ms frame).
+func benchFrames(b *testing.B, d Detector, x []int16) {
+	b.Helper()
+	frames := len(x) / 320
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		j := i % frames
+		if _, err := d.Process(audio.Frame{Rate: 16000, Samples: x[j*320 : (j+1)*320]}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)*50, "µs-cpu/s-audio")
+}
+
+func speechAndNoise() []int16 {
+	return pcm(mix(concat(silence(1), pseudoSpeech(41, -25, 3)), whiteNoise(42, -45, 4)))
+}
+
+func BenchmarkEnergyProcess(b *testing.B) {
+	b.Run("speech", func(b *testing.B) { benchFrames(b, NewEnergy(), speechAndNoise()) })
+	b.Run("noise", func(b *testing.B) { benchFrames(b, NewEnergy(), pcm(whiteNoise(43, -45, 4))) })
+}
+
+func BenchmarkSileroProcess(b *testing.B) {
+	d := newDetector(b, testModel(b))
+	benchFrames(b, d.Silero, speechAndNoise())
+}
+
+// BenchmarkSileroParallel scores one stream per goroutine on a shared model:
+// the throughput of many concurrent calls.
+func BenchmarkSileroParallel(b *testing.B) {
+	m := testModel(b)
+	x := speechAndNoise()
+	// One detector per goroutine, made before the clock starts.
+	pool := make(chan *Silero, 64)
+	for range cap(pool) {
+		d, err := m.NewDetector()
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer d.Close()
+		pool <- d
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		d := <-pool
+		for i := 0; pb.Next(); i++ {
+			j := i % (len(x) / 320)
+			if _, err := d.Process(audio.Frame{Rate: 16000, Samples: x[j*320 : (j+1)*320]}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+func BenchmarkGateProcess(b *testing.B) {
+	m := testModel(b)
+	for _, c := range []struct {
+		name string
+		x    []int16
+	}{
+		{"speech", speechAndNoise()},
+		{"silence", pcm(whiteNoise(44, -50, 4))},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			s, err := m.NewDetector()
+			if err != nil {
+				b.Fatal(err)
+			}
+			g, err := NewGate(NewEnergy(), s, DefaultGateConfig())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer g.Close()
+			benchFrames(b, g, c.x)
+			st := g.Stats()
+			b.ReportMetric(100*float64(st.ModelFrames)/float64(max(st.Frames, 1)), "%model")
+		})
+	}
+}
+
+func BenchmarkSegmenterPush(b *testing.B) {
+	s, err := NewSegmenter(DefaultSegmenterConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	probs := seq(0.0, 10, 0.9, 30, 0.4, 5, 0.0, 30)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		s.Push(probs[i%len(probs)], 20*ms)
+	}
+}
+
+func BenchmarkRealFFT(b *testing.B) {
+	f := newRealFFT()
+	var x [fftN]float64
+	var out [fftHalf + 1]float64
+	for i := range x {
+		x[i] = float64(i%7) - 3
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		f.power(&x, &out)
+	}
+}
