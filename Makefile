@@ -5,6 +5,10 @@ CONFIG    ?= examples/retail/parley.yaml
 TESTFLAGS ?= -race -timeout 25m
 PKGS      ?= ./...
 
+# Model files installed by `make deps`; the binary and the tests look here
+# when models/ is not under their working directory.
+export PARLEY_MODELS ?= $(CURDIR)/models
+
 .PHONY: deps build run test bench lint fuzz clean
 
 ## deps: install Debian packages, Go modules and model files (idempotent).

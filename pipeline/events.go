@@ -35,6 +35,7 @@ func (h EventHeader) Header() EventHeader { return h }
 // TranscriptEvent carries a recognition result for the caller's speech.
 type TranscriptEvent struct {
 	EventHeader
+	// Transcript is the result, partial or final.
 	Transcript Transcript
 }
 
@@ -154,6 +155,7 @@ type ActionEvent struct {
 // rule (see Session.Alert).
 type AlertEvent struct {
 	EventHeader
+	// Alert is the alert raised.
 	Alert Alert
 }
 
@@ -170,6 +172,7 @@ type Alert struct {
 // TurnMetricsEvent carries the timings of a finished bot turn.
 type TurnMetricsEvent struct {
 	EventHeader
+	// Metrics are the turn's timings.
 	Metrics TurnMetrics
 }
 

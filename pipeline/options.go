@@ -112,6 +112,7 @@ type options struct {
 	synth        Synthesizer
 	interceptors []Interceptor
 	flusher      Flusher
+	ready        func()
 	metrics      func(TurnMetrics)
 }
 
@@ -165,8 +166,9 @@ func WithTickInterval(d time.Duration) Option {
 	}
 }
 
-// WithDetector sets the voice activity detector (required). The session
-// owns it from then on: it calls it from its loop and closes it on Close.
+// WithDetector sets the voice activity detector (required). Once NewSession
+// succeeds the session owns it: it calls it from its loop and closes it on
+// Close. If NewSession fails, the caller still owns it.
 func WithDetector(d vad.Detector) Option {
 	return func(o *options) error { o.detector = d; return nil }
 }
@@ -197,6 +199,17 @@ func WithInterceptors(is ...Interceptor) Option {
 // WithFlusher sets the transport's flusher, called on barge-in.
 func WithFlusher(f Flusher) Option {
 	return func(o *options) error { o.flusher = f; return nil }
+}
+
+// WithAudioReady sets a function called when bot audio becomes playable
+// after there was none: when the first chunk of a bot answer is buffered, and
+// when the bot resumes after a false interruption. A transport that paces
+// frames on a shared grid uses it to start the talkspurt at once instead of
+// at the call's next slot (audio.PacerSession.Kick), which takes up to one
+// frame interval off every answer's latency. It runs on the goroutine that
+// produced the audio, must not block, and must not call into the session.
+func WithAudioReady(fn func()) Option {
+	return func(o *options) error { o.ready = fn; return nil }
 }
 
 // WithMetrics sets a function called with each finished bot turn's timings,

@@ -16,7 +16,9 @@ import (
 // played; marks are positions where an after-speech action or the end of the
 // turn is reached. Overflow policy: a writer blocks (under its turn context)
 // while the ring is full, so synthesis never runs more than the ring's
-// duration ahead of playback. The samples of the segment being played are
+// duration ahead of playback; it also blocks while the segment queue (one
+// segment per 20 ms of buffer, at least 64) or the mark queue (64) is full.
+// The samples of the segment being played are
 // kept (up to half the ring) so a paused turn can resume from the start of
 // the first word the caller did not hear.
 //
@@ -43,6 +45,7 @@ type output struct {
 	heardBase int // turn-text offset heard through fully played segments
 
 	since   func() time.Duration
+	ready   func()        // called when audio becomes playable after none was; may be nil
 	pending atomic.Bool   // poll has news: first frame or a mark reached
 	notify  chan struct{} // wakes the session loop
 	frames  atomic.Uint64
@@ -132,7 +135,17 @@ func (o *output) write(ctx context.Context, turn int, samples []int16, base int,
 			opened = true
 		}
 		if opened {
+			idle := o.w == o.r && !o.paused
 			samples = o.copyIn(samples)
+			if idle && o.w > o.r {
+				o.mu.Unlock()
+				o.notifyReady()
+				o.mu.Lock()
+				if o.turn != turn {
+					o.mu.Unlock()
+					return ErrTurnEnded
+				}
+			}
 			if len(samples) == 0 {
 				o.mu.Unlock()
 				return nil
@@ -146,6 +159,14 @@ func (o *output) write(ctx context.Context, turn int, samples []int16, base int,
 			return ctx.Err()
 		case <-wake:
 		}
+	}
+}
+
+// notifyReady tells the transport that bot audio is playable again after
+// none was (see WithAudioReady). It is called without o.mu held.
+func (o *output) notifyReady() {
+	if o.ready != nil {
+		o.ready()
 	}
 }
 
@@ -291,13 +312,17 @@ func (o *output) pause() pauseInfo {
 // returns the turn-text offset heard.
 func (o *output) resume() int {
 	o.mu.Lock()
-	defer o.mu.Unlock()
 	heard := o.heardLocked()
 	if target := o.rewindTarget(); target < o.r {
 		o.r = target
 		o.fade(target)
 	}
 	o.paused = false
+	playable := o.w > o.r
+	o.mu.Unlock()
+	if playable {
+		o.notifyReady()
+	}
 	return heard
 }
 

@@ -1,23 +1,3 @@
-// Package pipeline is the per-call streaming core of Parley: frames in from a
-// transport, voice activity and turn-taking, streaming recognition, the agent
-// that decides what to say, speech synthesis, and paced frames back out, with
-// barge-in that cuts the bot off within one frame.
-//
-// One call is one Session. A transport pushes the caller's 16 kHz frames with
-// Session.PushAudio and a shared pacer pulls the bot's frames with
-// Session.NextFrame, one 20 ms frame per tick. Engines enter a call through the
-// small interfaces in this file (Recognizer, Agent, Synthesizer); adapters for
-// real engines live in their own packages, and pipeline/pipelinetest holds
-// fakes for tests and benchmarks. Audio taps and stages (recorders, QA taps,
-// metering, noise suppression) are Interceptors composed with a Chain, in the
-// shape of pion/interceptor.
-//
-// Every bot response runs under its own turn context, a child of the session's
-// context. Barge-in pauses the output at once, and cancels the turn context as
-// soon as the interruption is confirmed by recognised words: the agent request,
-// synthesis and queued audio stop, and the conversation history keeps only the
-// words the caller heard. The turn-taking rules themselves are a pure,
-// clock-driven state machine (TurnDetector) configured by TurnConfig.
 package pipeline
 
 import (
@@ -289,7 +269,9 @@ func (fn SpeechWriterFunc) WriteSpeech(c SpeechChunk) error { return fn(c) }
 // engines that cannot write each sentence as one chunk covering its whole
 // text. Audio must be at SpeechRequest.Rate; the writer copies the samples.
 type SpeechChunk struct {
-	Audio              audio.Frame
+	// Audio is the chunk's samples, at SpeechRequest.Rate.
+	Audio audio.Frame
+	// TextStart and TextEnd delimit the text spoken, in bytes.
 	TextStart, TextEnd int
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -63,7 +64,7 @@ type result struct {
 // counters are the atomics behind Stats.
 type counters struct {
 	processed, transcriptsDropped, turns, bargeIns, interruptions, backchannels, falseInts atomic.Uint64
-	vadErrors, recognizerErrors, interceptorErrors                              atomic.Uint64
+	vadErrors, recognizerErrors, interceptorErrors                                         atomic.Uint64
 }
 
 // NewSession starts a call. cfg's zero fields take their defaults; opts
@@ -89,9 +90,10 @@ func NewSession(ctx context.Context, cfg Config, opts ...Option) (*Session, erro
 	s.start = s.clock.Now()
 	s.ctx, s.cancel = context.WithCancelCause(ctx)
 	s.bus = newBus(s.callID, s.start, s.since)
-	s.in = newInbound(frames(cfg.InboundQueue))
+	s.in = newInbound(cfg.InboundQueue)
 	outSamples := audio.SamplesFor(audio.PipelineRate, cfg.OutputBuffer)
-	s.out = newOutput(outSamples, 512, 64, s.since)
+	s.out = newOutput(outSamples, max(64, frames(cfg.OutputBuffer)), 64, s.since)
+	s.out.ready = o.ready
 	s.results = newQueue[result](256)
 	s.cmds = newQueue[command](16)
 	s.hints = make(chan struct{}, 1)
@@ -107,7 +109,7 @@ func NewSession(ctx context.Context, cfg Config, opts ...Option) (*Session, erro
 		return nil, errors.Join(err, s.chain.Close())
 	}
 	s.goroutine("loop", s.run)
-	go s.supervise()
+	go s.supervise() // waits for the tracked goroutines; Close waits for it through done
 	s.log.Debug("session started")
 	return s, nil
 }
@@ -270,13 +272,17 @@ func (s *Session) Stats() Stats {
 
 // Say makes the bot speak text now, as a bot turn of its own (no agent): a
 // greeting, a hold message, a supervisor's words. A bot turn in progress is
-// cut off first (history keeps what the caller heard of it). It returns
+// cut off first (history keeps what the caller heard of it). Blank text is
+// ignored. It returns
 // ErrBotDisabled without a synthesizer or while the bot is disabled,
 // ErrBusy if the session is not keeping up with commands, and ErrClosed
 // after the session ended.
 func (s *Session) Say(text string) error {
 	if s.opts.synth == nil {
 		return ErrBotDisabled
+	}
+	if text = strings.TrimSpace(text); text == "" {
+		return nil
 	}
 	return s.command(command{kind: cmdSay, text: text})
 }

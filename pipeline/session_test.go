@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -236,8 +237,10 @@ func TestSessionBargeInCancelsTurn(t *testing.T) {
 	if st := c.lb.Stats(); st.BotFrames != 21 || st.Flushes != 1 {
 		t.Errorf("loopback %+v, want 21 bot frames and 1 flush", st)
 	}
-	if cut := c.lb.CutOffs(); len(cut) != 1 || cut[0] != 60*ms {
-		t.Errorf("cut-offs %v, want [60ms]: the fourth speech frame's bot frame was the last", cut)
+	// The onset is at the start of the first speech frame's audio; the
+	// bot frame handed over as the fourth speech frame came in was the last.
+	if cut := c.lb.CutOffs(); len(cut) != 1 || cut[0] != 80*ms {
+		t.Errorf("cut-offs %v, want [80ms]", cut)
 	}
 	m := c.turnMetrics()[0]
 	if d, ok := m.CutOff(); !ok || d > 100*ms || m.Outcome != pipeline.OutcomeInterrupted {
@@ -274,6 +277,8 @@ func TestSessionResumes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			st := bargeInSetup(tc.words, tc.talk)
 			st.agent.Replies[0] = pipelinetest.Say("One two three four five six seven eight.")
+			var ready atomic.Int32 // audio became playable: the answer's start, then the resume
+			st.opts = append(st.opts, pipeline.WithAudioReady(func() { ready.Add(1) }))
 			c := newCall(t, st)
 			c.stepUntil(2*time.Second, "end of turn", c.has("end_of_turn", 1))
 			c.awaitAudio(800 * ms)
@@ -299,6 +304,9 @@ func TestSessionResumes(t *testing.T) {
 			}
 			if n := c.rec.Count("interruption"); n != 0 || len(c.agent.Cancelled()) != 0 {
 				t.Errorf("%d interruptions, agent cancelled %v", n, c.agent.Cancelled())
+			}
+			if n := ready.Load(); n != 2 {
+				t.Errorf("audio-ready notified %d times, want 2 (answer start, resume)", n)
 			}
 		})
 	}

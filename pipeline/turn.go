@@ -85,6 +85,7 @@ const (
 // Decision is one output of a TurnDetector. Times are on the detector's
 // clock (the durations passed to its methods).
 type Decision struct {
+	// Kind says what was decided.
 	Kind DecisionKind
 	// At is when the decision was made.
 	At time.Duration

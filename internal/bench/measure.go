@@ -44,6 +44,7 @@ func measure(ctx context.Context, cfg PipelineConfig, factory *vad.Factory, pace
 	end := takeSnapshot(pacer, calls)
 	rss := rssMB()
 	for _, c := range calls {
+		c.paced.Store(nil)
 		c.pacer.Unregister()
 		<-c.pacer.Done()
 		c.pacer = nil

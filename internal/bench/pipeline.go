@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/parley-voice/parley/pipeline"
@@ -112,7 +113,7 @@ func utterances() []string {
 	}
 }
 
-// botAnswer is long enough (about 4 s of bot speech at 10 frames a word) that
+// botAnswer is long enough (about 4.6 s of bot speech at 8 frames a word) that
 // the caller's second utterance lands in the middle of it.
 func botAnswer(req pipeline.AgentRequest) []pipeline.Response {
 	return pipelinetest.Say(
@@ -136,9 +137,10 @@ func conversation(clips [][]int16, offset, total time.Duration) (*pipelinetest.S
 			// is still talking 2 s later: the caller cuts in.
 			pipelinetest.Pause(2 * time.Second),
 			pipelinetest.Voice(clips[1]),
-			pipelinetest.Pause(6 * time.Second),
+			// The bot answers in full (about 4.6 s).
+			pipelinetest.Pause(7 * time.Second),
 			pipelinetest.Voice(clips[2]),
-			pipelinetest.Pause(6 * time.Second),
+			pipelinetest.Pause(7 * time.Second),
 		}
 		for _, s := range cycle {
 			segs = append(segs, s)
@@ -159,7 +161,8 @@ type call struct {
 	loop     *pipelinetest.Loopback
 	sub      *pipeline.Subscription
 	pacer    *audio.PacerSession
-	mu       sync.Mutex // guards metrics
+	paced    atomic.Pointer[audio.PacerSession] // pacer, for the audio-ready hook
+	mu       sync.Mutex                         // guards metrics
 	metrics  []pipeline.TurnMetrics
 	bargeIns int
 	wg       sync.WaitGroup
@@ -234,10 +237,20 @@ func startCall(ctx context.Context, cfg PipelineConfig, factory *vad.Factory, pa
 		pipeline.WithCallID(fmt.Sprintf("bench-%04d", i)),
 		pipeline.WithLogger(cfg.Logger),
 		pipeline.WithDetector(det),
-		pipeline.WithRecognizer(&pipelinetest.Recognizer{Utterances: said}),
+		// A final result 250 ms after the speech, as a streaming engine
+		// gives it: the pauses between words inside a clip are shorter,
+		// so each clip is one utterance.
+		pipeline.WithRecognizer(&pipelinetest.Recognizer{Utterances: said, FinalAfter: 250 * time.Millisecond}),
 		pipeline.WithAgent(&pipelinetest.Agent{Reply: botAnswer}),
-		pipeline.WithSynthesizer(&pipelinetest.Synthesizer{FramesPerWord: 10}),
+		pipeline.WithSynthesizer(&pipelinetest.Synthesizer{FramesPerWord: 8}),
 		pipeline.WithFlusher(pipeline.FlusherFunc(func() { c.loop.Flush() })),
+		// Start each bot talkspurt at the next pacer sub-tick, as a
+		// transport does, rather than at the call's old slot.
+		pipeline.WithAudioReady(func() {
+			if ps := c.paced.Load(); ps != nil {
+				ps.Kick()
+			}
+		}),
 	)
 	if err != nil {
 		det.Close()
@@ -251,17 +264,19 @@ func startCall(ctx context.Context, cfg PipelineConfig, factory *vad.Factory, pa
 	c.pacer, err = pacer.Register(func(t audio.Tick) {
 		// Step at the real time of the send, so that lateness and
 		// onsets are measured as a transport would see them.
-		_, _ = c.loop.Step(time.Now())
+		_, _ = c.loop.StepScheduled(t.Scheduled, time.Now())
 	})
 	if err != nil {
 		c.close()
 		return nil, err
 	}
+	c.paced.Store(c.pacer)
 	return c, nil
 }
 
 func (c *call) close() {
 	if c.pacer != nil {
+		c.paced.Store(nil)
 		c.pacer.Unregister()
 		<-c.pacer.Done()
 		c.pacer = nil

@@ -127,10 +127,12 @@ func WithPacerWorkers(n int) PacerOption {
 }
 
 // WithPacerPhases spreads sessions over n evenly spaced phases of the
-// interval, 1..16 (default 4: with 20 ms, sessions are due at 0, 5, 10 and
-// 15 ms past the tick). Spreading keeps each phase's batch short, so the
-// last session of a batch is not late behind all the others, and smooths
-// the CPU and network load.
+// interval, 1..16 (default 10: with 20 ms, sessions are due every 2 ms past
+// the tick). Spreading keeps each phase's batch short, so the last session of
+// a batch is not late behind all the others, and smooths the CPU and network
+// load. The sub-tick (interval / n) is also how long a PacerSession.Kick
+// waits at most, so more phases start bot answers sooner, at the cost of n
+// wake-ups per interval.
 func WithPacerPhases(n int) PacerOption {
 	return func(c *pacerConfig) error {
 		if n < 1 || n > 16 {
@@ -259,7 +261,7 @@ type pacerWorker struct {
 // NewPacer starts a Pacer. Close it to stop its goroutines.
 func NewPacer(opts ...PacerOption) (*Pacer, error) {
 	cfg := pacerConfig{
-		interval: FrameDuration, workers: runtime.GOMAXPROCS(0), phases: 4,
+		interval: FrameDuration, workers: runtime.GOMAXPROCS(0), phases: 10,
 		lateAfter: 10 * time.Millisecond, policy: CatchUpSkip, maxBurst: 5,
 		now:       time.Now,
 		newTicker: func(d time.Duration) Ticker { return timeTicker{time.NewTicker(d)} },

@@ -9,8 +9,10 @@ import (
 
 // Span is a stretch of a ScriptedDetector's script: Prob for Dur of audio.
 type Span struct {
+	// Prob is the speech probability returned for every frame of the span.
 	Prob float32
-	Dur  time.Duration
+	// Dur is how long the span lasts.
+	Dur time.Duration
 }
 
 // SpeechSpan returns a span of speech (probability 1) lasting d.

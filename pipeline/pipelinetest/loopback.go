@@ -16,9 +16,10 @@ type Target interface {
 
 // CallerSource produces the caller's audio; *Script implements it.
 type CallerSource interface {
-	// NextCallerFrame fills dst with the next frame and reports whether
-	// the caller is speaking in it (for onset bookkeeping).
-	NextCallerFrame(dst []int16) (speech bool)
+	// NextCallerFrame fills dst with the next frame and returns the index
+	// in dst of the caller's speech onset (the first speech sample after
+	// silence), or -1 if the frame holds none.
+	NextCallerFrame(dst []int16) (onset int)
 }
 
 // Run is a stretch of consecutive bot frames received by a Loopback.
@@ -34,10 +35,11 @@ type LoopbackStats struct {
 	// Steps counts Step calls; BotFrames the steps that got bot audio.
 	Steps, BotFrames int
 	// LateFrames counts bot frames received more than LateAfter after
-	// their slot on the 20 ms schedule that started at the first Step;
-	// MaxLate is the worst lateness of a bot frame.
+	// they were due (on the 20 ms schedule that started at the first
+	// Step, or as given to StepScheduled).
 	LateFrames int
-	MaxLate    time.Duration
+	// MaxLate is the worst lateness of a bot frame.
+	MaxLate time.Duration
 	// Flushes counts Flush calls (barge-ins that flushed the transport).
 	Flushes int
 	// LostRuns and LostOnsets count records that did not fit the logs.
@@ -60,13 +62,12 @@ type Loopback struct {
 	in     []int16
 	out    []int16
 
-	start      time.Time
-	prevBot    bool
-	prevSpeech bool
-	runs       []Run
-	onsets     []time.Time
-	stats      LoopbackStats
-	flushes    atomic.Int64
+	start   time.Time
+	prevBot bool
+	runs    []Run
+	onsets  []time.Time
+	stats   LoopbackStats
+	flushes atomic.Int64
 }
 
 // NewLoopback returns a loopback between caller and target that keeps up to
@@ -87,22 +88,29 @@ func (l *Loopback) Step(now time.Time) (bot bool, err error) {
 	if l.stats.Steps == 0 {
 		l.start = now
 	}
-	slot := l.start.Add(time.Duration(l.stats.Steps) * audio.FrameDuration)
+	return l.StepScheduled(l.start.Add(time.Duration(l.stats.Steps)*audio.FrameDuration), now)
+}
+
+// StepScheduled is Step for a driver with its own schedule, such as an
+// audio.Pacer's send function: the frame was due at scheduled and is sent at
+// now, which decides whether it counts as late.
+func (l *Loopback) StepScheduled(scheduled, now time.Time) (bot bool, err error) {
 	l.stats.Steps++
 	bot = l.target.NextFrame(l.out)
 	if bot {
-		l.botFrame(now, now.Sub(slot))
+		l.botFrame(now, now.Sub(scheduled))
 	}
 	l.prevBot = bot
-	speech := l.caller.NextCallerFrame(l.in)
-	if speech && !l.prevSpeech {
+	if onset := l.caller.NextCallerFrame(l.in); onset >= 0 {
+		// The frame is sent once its audio is over: the onset was
+		// len(in)-onset samples ago.
+		at := now.Add(-time.Duration(len(l.in)-onset) * time.Second / audio.PipelineRate)
 		if len(l.onsets) < cap(l.onsets) {
-			l.onsets = append(l.onsets, now)
+			l.onsets = append(l.onsets, at)
 		} else {
 			l.stats.LostOnsets++
 		}
 	}
-	l.prevSpeech = speech
 	err = l.target.PushAudio(audio.Frame{Rate: audio.PipelineRate, Samples: l.in})
 	return bot, err
 }
@@ -142,19 +150,20 @@ func (l *Loopback) Stats() LoopbackStats {
 // Runs returns a copy of the bot runs logged, oldest first.
 func (l *Loopback) Runs() []Run { return append([]Run(nil), l.runs...) }
 
-// Onsets returns a copy of the caller onsets logged: the times of the Steps
-// whose frame started a speech segment.
+// Onsets returns a copy of the caller onsets logged: when the caller started
+// speaking, taking each frame's audio to end when the frame is pushed.
 func (l *Loopback) Onsets() []time.Time { return append([]time.Time(nil), l.onsets...) }
 
 // CutOffs returns, for every caller onset that came while the bot was
-// speaking, the time from the onset to the last bot frame of that run: how
-// long the bot talked over the caller. Onsets while the bot was silent are
-// not barge-ins and are skipped.
+// speaking, the time from the onset to the last bot frame of that run
+// handed over: how long the bot kept talking over the caller. Onsets while
+// the bot was silent are not barge-ins and are skipped.
 func (l *Loopback) CutOffs() []time.Duration {
 	var out []time.Duration
 	for _, o := range l.onsets {
 		for _, r := range l.runs {
-			if !o.Before(r.Start) && !o.After(r.End) {
+			// A frame handed over at r.End plays for one frame duration.
+			if !o.Before(r.Start) && o.Before(r.End.Add(audio.FrameDuration)) {
 				out = append(out, r.End.Sub(o))
 				break
 			}

@@ -43,11 +43,12 @@ func callerTone() []int16 {
 // NextCallerFrame does not allocate. A Script is not safe for concurrent
 // use.
 type Script struct {
-	segs []Segment
-	seg  int
-	pos  int // samples played of segs[seg]
-	tone []int16
-	tpos int
+	segs     []Segment
+	seg      int
+	pos      int // samples played of segs[seg]
+	tone     []int16
+	tpos     int
+	speaking bool // the last sample played was speech
 }
 
 // NewScript returns a script playing segs in order.
@@ -64,21 +65,24 @@ func (s *Script) segLen(i int) int {
 }
 
 // NextCallerFrame fills dst with the caller's next len(dst) samples and
-// reports whether the frame starts inside a speech segment.
-func (s *Script) NextCallerFrame(dst []int16) (speech bool) {
-	for s.seg < len(s.segs) && s.pos >= s.segLen(s.seg) {
-		s.seg, s.pos = s.seg+1, 0
-	}
-	speech = s.seg < len(s.segs) && s.segs[s.seg].Speech
+// returns the index of the first sample of a speech segment that follows
+// silence (the caller's speech onset), or -1 if the frame has none.
+func (s *Script) NextCallerFrame(dst []int16) (onset int) {
+	onset = -1
 	for i := range dst {
 		for s.seg < len(s.segs) && s.pos >= s.segLen(s.seg) {
 			s.seg, s.pos = s.seg+1, 0
 		}
 		if s.seg >= len(s.segs) {
 			clear(dst[i:])
-			return speech
+			s.speaking = false
+			return onset
 		}
 		g := &s.segs[s.seg]
+		if g.Speech && !s.speaking && onset < 0 {
+			onset = i
+		}
+		s.speaking = g.Speech
 		switch {
 		case g.Samples != nil:
 			dst[i] = g.Samples[s.pos%len(g.Samples)]
@@ -90,7 +94,7 @@ func (s *Script) NextCallerFrame(dst []int16) (speech bool) {
 		}
 		s.pos++
 	}
-	return speech
+	return onset
 }
 
 // Done reports whether every segment has been played.
