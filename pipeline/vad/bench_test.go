@@ -1,7 +1,12 @@
 package vad
 
 import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/parley-voice/parley/pipeline/audio"
 )
@@ -29,6 +34,10 @@ func speechAndNoise() []int16 {
 func BenchmarkEnergyProcess(b *testing.B) {
 	b.Run("speech", func(b *testing.B) { benchFrames(b, NewEnergy(), speechAndNoise()) })
 	b.Run("noise", func(b *testing.B) { benchFrames(b, NewEnergy(), pcm(whiteNoise(43, -45, 4))) })
+	// Digital silence (the caller's line while the bot talks) and a quiet
+	// line (-75 dBFS): the early-outs.
+	b.Run("silence", func(b *testing.B) { benchFrames(b, NewEnergy(), make([]int16, 4*16000)) })
+	b.Run("quiet", func(b *testing.B) { benchFrames(b, NewEnergy(), pcm(whiteNoise(45, -75, 4))) })
 }
 
 func BenchmarkSileroProcess(b *testing.B) {
@@ -63,6 +72,70 @@ func BenchmarkSileroParallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkSileroBatched scores windows of many streams at once on one
+// model, each stream on its own goroutine submitting window after window:
+// the batching under load. One op is one window of one stream; ns/op is
+// the wall time per window, cpu-µs/window the process CPU time per window
+// (inference, batching and scheduling), windows/batch the mean batch size.
+func BenchmarkSileroBatched(b *testing.B) {
+	for _, c := range []struct{ streams, leaders int }{{1, 1}, {8, 1}, {64, 1}, {256, 1}, {64, 2}} {
+		name := fmt.Sprintf("streams=%d", c.streams)
+		if c.leaders > 1 {
+			name += fmt.Sprintf(",leaders=%d", c.leaders)
+		}
+		b.Run(name, func(b *testing.B) { benchBatched(b, c.streams, c.leaders) })
+	}
+}
+
+func benchBatched(b *testing.B, streams, leaders int) {
+	m, err := LoadSilero(testModelPath(b), WithConcurrentBatches(leaders))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close()
+	const windows = 16
+	x := streamAudio(streams, windows)
+	ds := make([]*Silero, streams)
+	for i := range ds {
+		if ds[i], err = m.NewDetector(); err != nil {
+			b.Fatal(err)
+		}
+		defer ds[i].Close()
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.ReportAllocs()
+	before, cpu := m.Stats(), cpuTime(b)
+	b.ResetTimer()
+	for s, d := range ds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; next.Add(1) <= int64(b.N); i++ {
+				w := (i + s) % windows
+				if _, err := d.Process(audio.Frame{Rate: 16000, Samples: x[s][w*sileroWindow : (w+1)*sileroWindow]}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	after := m.Stats()
+	b.ReportMetric(float64(cpuTime(b)-cpu)/float64(time.Microsecond)/float64(b.N), "cpu-µs/window")
+	b.ReportMetric(float64(after.Windows-before.Windows)/float64(max(after.Batches-before.Batches, 1)), "windows/batch")
+}
+
+// cpuTime returns the process's user and system CPU time.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func BenchmarkGateProcess(b *testing.B) {

@@ -90,15 +90,18 @@ const (
 //
 // A 20 ms frame is scored with no added delay; frames of any whole number of
 // milliseconds are accepted (the probability updates each time 20 ms have
-// arrived). Process allocates nothing; it costs about 15 µs per 20 ms frame
-// (0.75 ms of CPU per second of audio). An Energy is not safe for concurrent
-// use.
+// arrived). Process allocates nothing; it costs about 12 µs per 20 ms frame
+// of speech or noise (0.6 ms of CPU per second of audio), and about 2.5 µs
+// on digital silence and on a quiet line, where most of the analysis is
+// skipped (see energy_skip.go). An Energy is not safe for concurrent use.
 type Energy struct {
 	fft    *realFFT
 	window [energyWindow]float64
 	ring   [energyWindow]float64 // the newest samples; ring[pos] is the oldest
 	pos    int
-	fill   int // samples received since the last analysis
+	fill   int     // samples received since the last analysis
+	zeros  int     // samples in a row, up to the newest, that were 0 (at most a window)
+	hopSq  float64 // sum of the squares of the samples since the last analysis
 	xin    [energyWindow]float64
 	pow    [energyWindow/2 + 1]float64
 
@@ -121,9 +124,13 @@ type Energy struct {
 	speechRun int
 	tonalRun  int // tonal frames in a row, up to now
 	hold      int
-	frameRMS  float64
 	prob      float32
 	feat      energyFeatures
+
+	silentLLR  float64 // likelihood of a silent frame after a silent frame
+	g2gClear   bool    // prevG2G is all zero (after a silent frame)
+	excessZero bool    // excess is all zero (after a silent frame)
+	quiet      quietTracker
 }
 
 // energyFeatures are one frame's measurements, kept for tests and tuning.
@@ -145,6 +152,12 @@ func NewEnergy() *Energy {
 	for i := range e.window {
 		e.window[i] = 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/energyWindow)
 	}
+	// In silence after silence every bin has xi = xiMin: see likelihood.
+	prod := 1.0
+	for range bandBins {
+		prod *= 1 + xiMin
+	}
+	e.silentLLR = -math.Log(prod) / bandBins
 	return e
 }
 
@@ -155,29 +168,45 @@ func (e *Energy) Process(f audio.Frame) (float32, error) {
 	if err := checkFrame(f); err != nil {
 		return 0, err
 	}
-	for _, v := range f.Samples {
-		x := float64(v)
-		e.ring[e.pos] = x
-		e.pos = (e.pos + 1) & (energyWindow - 1)
-		e.frameRMS += x * x
-		e.fill++
-		e.received = min(e.received+1, energyWindow)
-		if e.fill == energyHop && e.received < energyWindow {
-			// Not a whole window yet (the first 12 ms of the stream).
-			e.fill, e.frameRMS = 0, 0
-		} else if e.fill == energyHop {
-			e.prob = e.step()
-			e.fill = 0
-			e.frameRMS = 0
+	for s := f.Samples; len(s) > 0; {
+		n := min(len(s), energyHop-e.fill)
+		e.ingest(s[:n])
+		s = s[n:]
+		e.fill += n
+		e.received = min(e.received+n, energyWindow)
+		if e.fill < energyHop {
+			continue
 		}
+		if e.received == energyWindow {
+			e.prob = e.step()
+		} // else not a whole window yet (the first 12 ms of the stream)
+		e.fill, e.hopSq = 0, 0
 	}
 	return e.prob, nil
 }
 
+// ingest appends samples to the ring and accumulates their energy. The sums
+// are of integers below 2^53, so they are exact in any order.
+func (e *Energy) ingest(s []int16) {
+	sq, zeros := e.hopSq, e.zeros
+	for i, v := range s {
+		x := float64(v)
+		e.ring[(e.pos+i)&(energyWindow-1)] = x
+		sq += x * x
+		zeros++
+		if v != 0 {
+			zeros = 0
+		}
+	}
+	e.pos = (e.pos + len(s)) & (energyWindow - 1)
+	e.hopSq = sq
+	e.zeros = min(zeros, energyWindow)
+}
+
 // Reset implements Detector.
 func (e *Energy) Reset() {
-	fft, window := e.fft, e.window
-	*e = Energy{fft: fft, window: window}
+	fft, window, silentLLR := e.fft, e.window, e.silentLLR
+	*e = Energy{fft: fft, window: window, silentLLR: silentLLR}
 }
 
 // Close implements Detector; an Energy holds no external resources.
@@ -185,19 +214,40 @@ func (e *Energy) Close() error { return nil }
 
 // step analyses the newest window and returns the smoothed probability.
 func (e *Energy) step() float32 {
-	rms := math.Sqrt(e.frameRMS / energyHop)
-	for i := range e.xin {
-		e.xin[i] = e.ring[(e.pos+i)&(energyWindow-1)] * e.window[i]
+	silent := e.zeros == energyWindow
+	rms := math.Sqrt(e.hopSq / energyHop)
+	if !silent && e.quiet.skip(rms) {
+		// A quiet line: too quiet to be speech (see energy_skip.go).
+		e.subCount++
+		if e.subCount == subFrames {
+			e.rotateMinima()
+		}
+		return float32(e.hangover(0))
 	}
-	e.fft.power(&e.xin, &e.pow)
+	if silent {
+		// Digital silence: the spectrum is exactly zero.
+		clear(e.pow[:])
+	} else {
+		for i := range e.xin {
+			e.xin[i] = e.ring[(e.pos+i)&(energyWindow-1)] * e.window[i]
+		}
+		e.fft.power(&e.xin, &e.pow)
+	}
 	band := e.pow[bandLo:bandHi]
 	if !e.primed {
 		e.prime(band)
 	}
 	f := &e.feat
 	*f = energyFeatures{}
-	f.llr = e.likelihood(band)
-	e.spectralShape()
+	if silent {
+		f.llr = e.likelihoodSilent()
+	} else {
+		f.llr = e.likelihood(band)
+		e.g2gClear, e.excessZero = false, false
+	}
+	if !e.excessZero {
+		e.spectralShape()
+	}
 	e.stationarity(band)
 	raw := 1 / (1 + math.Exp(-llrSlope*(f.llr-llrCenter)))
 	if f.stationary {
@@ -214,6 +264,7 @@ func (e *Energy) step() float32 {
 		raw = 0
 	}
 	f.raw = raw
+	e.quiet.analysed(rms < minRMS && e.frames >= startupFrames)
 	e.updateNoise(band, raw >= 0.5, f.stationary)
 	return float32(e.hangover(raw))
 }

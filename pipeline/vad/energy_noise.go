@@ -4,18 +4,42 @@ import "math"
 
 // likelihood returns the mean per-bin log likelihood ratio of speech against
 // noise and fills e.excess with the power above the noise estimate.
+//
+// A bin's ratio is gamma·g - log(1+xi), capped at llrCap. The logarithms of
+// the bins that cannot reach the cap (gamma·g <= llrCap) are summed as the
+// logarithm of their product, one math.Log per frame instead of one
+// math.Log1p per bin; the product is folded into the sum before it could
+// overflow (a factor is at most about 1e16). Loud bins over a quiet noise
+// estimate are capped without a logarithm when a bound shows they reach the
+// cap.
 func (e *Energy) likelihood(band []float64) float64 {
 	var sum float64
+	prod := 1.0
 	for k, p := range band {
 		lam := max(e.noise[k], powFloor)
 		gamma := p / lam
 		xi := max(ddAlpha*e.prevG2G[k]+(1-ddAlpha)*max(gamma-1, 0), xiMin)
 		g := xi / (1 + xi)
-		sum += min(gamma*g-math.Log1p(xi), llrCap)
+		if gg := gamma * g; gg > llrCap {
+			// log(1+xi) <= sqrt(xi): when even gg - sqrt(xi) reaches
+			// the cap, so does the ratio, with no logarithm.
+			if gg-math.Sqrt(xi) >= llrCap {
+				sum += llrCap
+			} else {
+				sum += min(gg-math.Log1p(xi), llrCap)
+			}
+		} else {
+			sum += gg
+			prod *= 1 + xi
+			if prod > 1e250 {
+				sum -= math.Log(prod)
+				prod = 1
+			}
+		}
 		e.prevG2G[k] = g * g * gamma
 		e.excess[k] = max(p-lam, 0)
 	}
-	return sum / bandBins
+	return (sum - math.Log(prod)) / bandBins
 }
 
 // updateNoise advances the per-bin noise estimate: a recursive average in

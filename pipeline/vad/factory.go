@@ -46,7 +46,9 @@ func NewFactory(cfg Config, opts ...Option) (*Factory, error) {
 		return f, nil
 	}
 	o.logger.Info("vad: Silero VAD loaded", slog.String("detector", f.kind),
-		slog.String("model", m.Path()), slog.String("onnxruntime", m.RuntimeVersion()))
+		slog.String("model", m.Path()), slog.String("onnxruntime", m.RuntimeVersion()),
+		slog.Bool("compact_graph", m.compact), slog.Int("max_batch", o.maxBatch),
+		slog.Int("concurrent_batches", o.batchLeaders))
 	f.model = m
 	return f, nil
 }
@@ -58,6 +60,17 @@ func (f *Factory) Kind() string { return f.kind }
 // Fallback returns why the factory fell back to the energy detector (wrapping
 // ErrModelNotFound, ErrRuntimeUnavailable or ErrBadModel), or nil.
 func (f *Factory) Fallback() error { return f.fallback }
+
+// SileroStats returns the inference counts of the factory's Silero model
+// (shared by every detector it built), and false when it runs no model
+// (the energy detector, or a fallback to it). Windows/Batches is the mean
+// batch size, worth exporting as a metric.
+func (f *Factory) SileroStats() (SileroStats, bool) {
+	if f.model == nil {
+		return SileroStats{}, false
+	}
+	return f.model.Stats(), true
+}
 
 // Config returns the configuration the factory was built with.
 func (f *Factory) Config() Config { return f.cfg }

@@ -87,3 +87,27 @@ func FuzzSegmenter(f *testing.F) {
 		}
 	})
 }
+
+// FuzzReadSileroWeights feeds arbitrary bytes to the model-file reader (a
+// model file is user input): it must never panic, and whatever it accepts
+// must have the network's shapes.
+func FuzzReadSileroWeights(f *testing.F) {
+	tiny := tensorProto("", []int64{2, 1}, []float32{1, 2}, false)
+	f.Add([]byte{})
+	f.Add(modelProto(graphProto([][]byte{constantNode("a/stft.forward_basis_buffer", tiny)}, nil)))
+	f.Add(modelProto(graphProto([][]byte{ifNode(
+		graphProto([][]byte{constantNode("t/encoder.0.reparam_conv.bias", tiny)}, nil),
+		graphProto(nil, [][]byte{tensorProto("e/decoder.rnn.bias_ih", []int64{2}, []float32{3, 4}, true)}),
+	)}, nil)))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		w, err := readSileroWeights(data)
+		if err != nil {
+			return
+		}
+		for i, s := range sileroWeightTable() {
+			if int64(len(w[i])) != elements(s.dims) {
+				t.Fatalf("tensor %s: %d values, want %d", s.key, len(w[i]), elements(s.dims))
+			}
+		}
+	})
+}

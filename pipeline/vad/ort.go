@@ -1,13 +1,16 @@
 package vad
 
 /*
-#cgo LDFLAGS: -ldl
+#cgo CFLAGS: -O3
+#cgo LDFLAGS: -ldl -lm
 #include <dlfcn.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "silero_stft.h"
 
 // A minimal, ABI-compatible view of the ONNX Runtime C API (OrtApi in
 // onnxruntime_c_api.h, MIT licence, Microsoft). OrtApi is a table of function
@@ -27,6 +30,7 @@ typedef struct OrtAllocator OrtAllocator;
 enum {
 	PARLEY_ORT_LOGGING_LEVEL_ERROR = 3,
 	PARLEY_ORT_ENABLE_ALL = 99,
+	PARLEY_ORT_SEQUENTIAL = 0,
 	PARLEY_ORT_DEVICE_ALLOCATOR = 0,
 	PARLEY_ORT_MEM_TYPE_DEFAULT = 0,
 	PARLEY_ONNX_FLOAT = 1,
@@ -45,7 +49,9 @@ typedef struct {
 	OrtStatus *(*Run)(OrtSession *, const OrtRunOptions *, const char *const *, const OrtValue *const *, size_t,
 	                  const char *const *, size_t, OrtValue **);          // 9
 	OrtStatus *(*CreateSessionOptions)(OrtSessionOptions **);               // 10
-	void *unused11to22[12];                                                 // 11-22
+	void *unused11to12[2];                                                  // 11-12
+	OrtStatus *(*SetSessionExecutionMode)(OrtSessionOptions *, int);        // 13
+	void *unused14to22[9];                                                  // 14-22
 	OrtStatus *(*SetSessionGraphOptimizationLevel)(OrtSessionOptions *, int); // 23
 	OrtStatus *(*SetIntraOpNumThreads)(OrtSessionOptions *, int);           // 24
 	OrtStatus *(*SetInterOpNumThreads)(OrtSessionOptions *, int);           // 25
@@ -72,9 +78,13 @@ typedef struct {
 	void (*ReleaseValue)(OrtValue *);                                       // 96
 	void *unused97to99[3];                                                  // 97-99
 	void (*ReleaseSessionOptions)(OrtSessionOptions *);                     // 100
+	void *unused101to129[29];                                               // 101-129
+	OrtStatus *(*AddSessionConfigEntry)(OrtSessionOptions *, const char *, const char *); // 130
 } parley_ort_api;
 
 _Static_assert(offsetof(parley_ort_api, Run) == 9 * sizeof(void *), "OrtApi.Run position");
+_Static_assert(offsetof(parley_ort_api, SetSessionExecutionMode) == 13 * sizeof(void *), "OrtApi.SetSessionExecutionMode position");
+_Static_assert(offsetof(parley_ort_api, SetSessionGraphOptimizationLevel) == 23 * sizeof(void *), "OrtApi.SetSessionGraphOptimizationLevel position");
 _Static_assert(offsetof(parley_ort_api, SetInterOpNumThreads) == 25 * sizeof(void *), "OrtApi.SetInterOpNumThreads position");
 _Static_assert(offsetof(parley_ort_api, SessionGetOutputName) == 37 * sizeof(void *), "OrtApi.SessionGetOutputName position");
 _Static_assert(offsetof(parley_ort_api, CreateTensorWithDataAsOrtValue) == 49 * sizeof(void *), "OrtApi.CreateTensorWithDataAsOrtValue position");
@@ -82,6 +92,7 @@ _Static_assert(offsetof(parley_ort_api, CreateCpuMemoryInfo) == 69 * sizeof(void
 _Static_assert(offsetof(parley_ort_api, GetAllocatorWithDefaultOptions) == 78 * sizeof(void *), "OrtApi.GetAllocatorWithDefaultOptions position");
 _Static_assert(offsetof(parley_ort_api, ReleaseEnv) == 92 * sizeof(void *), "OrtApi.ReleaseEnv position");
 _Static_assert(offsetof(parley_ort_api, ReleaseSessionOptions) == 100 * sizeof(void *), "OrtApi.ReleaseSessionOptions position");
+_Static_assert(offsetof(parley_ort_api, AddSessionConfigEntry) == 130 * sizeof(void *), "OrtApi.AddSessionConfigEntry position");
 
 typedef struct {
 	const void *(*GetApi)(uint32_t);
@@ -136,6 +147,11 @@ typedef struct {
 	OrtEnv *env;
 	OrtMemoryInfo *mem;
 	OrtSession *session;
+	// rebuilt: the session runs the rebuilt 16 kHz graph, which takes the
+	// STFT magnitudes of each row (computed here, with stft) instead of
+	// its samples and the sample rate.
+	int rebuilt;
+	parley_stft stft;
 } parley_ort_model;
 
 static void parley_ort_model_free(parley_ort_model *m) {
@@ -148,7 +164,10 @@ static void parley_ort_model_free(parley_ort_model *m) {
 }
 
 // parley_ort_model_open creates one session for the model bytes: sequential
-// execution on the calling thread (no thread pools), all graph optimisations.
+// execution on the calling thread, all graph optimisations. With one
+// intra-op thread ONNX Runtime makes no thread pool, so no thread spins
+// waiting for work; spinning is switched off as well in case a runtime
+// version makes a pool anyway.
 static int parley_ort_model_open(parley_ort_model *m, const void *data, size_t len, char *err, size_t errlen) {
 	const parley_ort_api *api = m->api;
 	OrtSessionOptions *opts = NULL;
@@ -160,6 +179,9 @@ static int parley_ort_model_open(parley_ort_model *m, const void *data, size_t l
 	}
 	int failed = parley_ort_error(api, api->SetIntraOpNumThreads(opts, 1), err, errlen) ||
 	             parley_ort_error(api, api->SetInterOpNumThreads(opts, 1), err, errlen) ||
+	             parley_ort_error(api, api->SetSessionExecutionMode(opts, PARLEY_ORT_SEQUENTIAL), err, errlen) ||
+	             parley_ort_error(api, api->AddSessionConfigEntry(opts, "session.intra_op.allow_spinning", "0"), err, errlen) ||
+	             parley_ort_error(api, api->AddSessionConfigEntry(opts, "session.inter_op.allow_spinning", "0"), err, errlen) ||
 	             parley_ort_error(api, api->SetSessionGraphOptimizationLevel(opts, PARLEY_ORT_ENABLE_ALL), err, errlen) ||
 	             parley_ort_error(api, api->CreateSessionFromArray(m->env, data, len, opts, &m->session), err, errlen);
 	api->ReleaseSessionOptions(opts);
@@ -198,77 +220,131 @@ enum {
 	PARLEY_SILERO_CONTEXT = 64,
 	PARLEY_SILERO_WINDOW = 512,
 	PARLEY_SILERO_INPUT = PARLEY_SILERO_CONTEXT + PARLEY_SILERO_WINDOW,
-	PARLEY_SILERO_STATE = 2 * 1 * 128,
+	PARLEY_SILERO_HIDDEN = 128,
+	PARLEY_SILERO_MAG = PARLEY_STFT_FRAMES * PARLEY_STFT_BINS,
+	PARLEY_LANE_VALUES = 4, // input (samples or magnitudes), state in, state out, probability
 };
 
-// parley_silero_stream is one audio stream's tensors. The buffers live in C
-// memory so that ONNX Runtime may keep pointers to them; the two recurrent
-// state buffers alternate as input and output.
+// parley_silero_lane holds the tensors of batched runs of up to cap windows.
+// The buffers live in C memory so that ONNX Runtime may keep pointers to
+// them. For a batch of b windows, row r of the input is input[r*576...] (and
+// its STFT magnitudes mag[r*516...] for the rebuilt graph), and the
+// recurrent state is [2, b, 128]: layer l of row r at (l*b + r)*128. The
+// tensors viewing the first b rows are made on first use and kept.
 typedef struct {
-	float input[PARLEY_SILERO_INPUT];
-	float state[2][PARLEY_SILERO_STATE];
+	int cap;
+	float *input;
+	float *mag;
+	float *state_in;
+	float *state_out;
+	float *prob;
 	int64_t sr;
-	float prob;
-	int cur;
-	OrtValue *input_v;
-	OrtValue *state_v[2];
 	OrtValue *sr_v;
-	OrtValue *prob_v;
-} parley_silero_stream;
+	OrtValue **values; // PARLEY_LANE_VALUES per batch size, for b = 1..cap
+	char err[512];
+} parley_silero_lane;
 
-static void parley_silero_stream_free(const parley_ort_api *api, parley_silero_stream *s) {
-	if (s == NULL) return;
-	if (s->input_v) api->ReleaseValue(s->input_v);
-	if (s->state_v[0]) api->ReleaseValue(s->state_v[0]);
-	if (s->state_v[1]) api->ReleaseValue(s->state_v[1]);
-	if (s->sr_v) api->ReleaseValue(s->sr_v);
-	if (s->prob_v) api->ReleaseValue(s->prob_v);
-	free(s);
+static void parley_silero_lane_free(const parley_ort_api *api, parley_silero_lane *l) {
+	if (l == NULL) return;
+	if (l->values) {
+		for (int i = 0; i < l->cap * PARLEY_LANE_VALUES; i++) {
+			if (l->values[i]) api->ReleaseValue(l->values[i]);
+		}
+		free(l->values);
+	}
+	if (l->sr_v) api->ReleaseValue(l->sr_v);
+	free(l->input);
+	free(l->mag);
+	free(l->state_in);
+	free(l->state_out);
+	free(l->prob);
+	free(l);
 }
 
-static parley_silero_stream *parley_silero_stream_new(parley_ort_model *m, char *err, size_t errlen) {
-	const parley_ort_api *api = m->api;
-	parley_silero_stream *s = calloc(1, sizeof(parley_silero_stream));
-	if (s == NULL) {
+static parley_silero_lane *parley_silero_lane_new(parley_ort_model *m, int cap, char *err, size_t errlen) {
+	parley_silero_lane *l = calloc(1, sizeof(parley_silero_lane));
+	if (l == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	s->sr = 16000;
-	int64_t in_shape[2] = {1, PARLEY_SILERO_INPUT};
-	int64_t state_shape[3] = {2, 1, 128};
-	int64_t sr_shape[1] = {1};
-	int64_t prob_shape[2] = {1, 1};
-	if (parley_ort_error(api, api->CreateTensorWithDataAsOrtValue(m->mem, s->input, sizeof(s->input), in_shape, 2, PARLEY_ONNX_FLOAT, &s->input_v), err, errlen) ||
-	    parley_ort_error(api, api->CreateTensorWithDataAsOrtValue(m->mem, s->state[0], sizeof(s->state[0]), state_shape, 3, PARLEY_ONNX_FLOAT, &s->state_v[0]), err, errlen) ||
-	    parley_ort_error(api, api->CreateTensorWithDataAsOrtValue(m->mem, s->state[1], sizeof(s->state[1]), state_shape, 3, PARLEY_ONNX_FLOAT, &s->state_v[1]), err, errlen) ||
-	    parley_ort_error(api, api->CreateTensorWithDataAsOrtValue(m->mem, &s->sr, sizeof(s->sr), sr_shape, 1, PARLEY_ONNX_INT64, &s->sr_v), err, errlen) ||
-	    parley_ort_error(api, api->CreateTensorWithDataAsOrtValue(m->mem, &s->prob, sizeof(s->prob), prob_shape, 2, PARLEY_ONNX_FLOAT, &s->prob_v), err, errlen)) {
-		parley_silero_stream_free(api, s);
+	l->cap = cap;
+	l->sr = 16000;
+	l->input = calloc((size_t)cap * PARLEY_SILERO_INPUT, sizeof(float));
+	l->mag = calloc((size_t)cap * PARLEY_SILERO_MAG, sizeof(float));
+	l->state_in = calloc((size_t)cap * 2 * PARLEY_SILERO_HIDDEN, sizeof(float));
+	l->state_out = calloc((size_t)cap * 2 * PARLEY_SILERO_HIDDEN, sizeof(float));
+	l->prob = calloc((size_t)cap, sizeof(float));
+	l->values = calloc((size_t)cap * PARLEY_LANE_VALUES, sizeof(OrtValue *));
+	if (l->input == NULL || l->mag == NULL || l->state_in == NULL || l->state_out == NULL || l->prob == NULL || l->values == NULL) {
+		snprintf(err, errlen, "out of memory");
+		parley_silero_lane_free(m->api, l);
 		return NULL;
 	}
-	return s;
+	int64_t sr_shape[1] = {1};
+	if (parley_ort_error(m->api, m->api->CreateTensorWithDataAsOrtValue(m->mem, &l->sr, sizeof(l->sr), sr_shape, 1, PARLEY_ONNX_INT64, &l->sr_v), err, errlen)) {
+		parley_silero_lane_free(m->api, l);
+		return NULL;
+	}
+	return l;
 }
 
-static void parley_silero_stream_reset(parley_silero_stream *s) {
-	memset(s->input, 0, sizeof(s->input));
-	memset(s->state, 0, sizeof(s->state));
-	s->prob = 0;
-	s->cur = 0;
+// parley_silero_lane_values returns the tensors viewing the first b rows,
+// making them on first use.
+static OrtValue **parley_silero_lane_values(parley_ort_model *m, parley_silero_lane *l, int b) {
+	const parley_ort_api *api = m->api;
+	OrtValue **v = l->values + (size_t)(b - 1) * PARLEY_LANE_VALUES;
+	if (v[0] != NULL) {
+		return v;
+	}
+	int64_t in_shape[2] = {b, PARLEY_SILERO_INPUT};
+	int64_t mag_shape[3] = {b, PARLEY_STFT_FRAMES, PARLEY_STFT_BINS};
+	int64_t state_shape[3] = {2, b, PARLEY_SILERO_HIDDEN};
+	int64_t prob_shape[2] = {b, 1};
+	size_t state_bytes = (size_t)b * 2 * PARLEY_SILERO_HIDDEN * sizeof(float);
+	OrtValue *made[PARLEY_LANE_VALUES] = {NULL};
+	OrtStatus *in_status = m->rebuilt
+		? api->CreateTensorWithDataAsOrtValue(m->mem, l->mag, (size_t)b * PARLEY_SILERO_MAG * sizeof(float), mag_shape, 3, PARLEY_ONNX_FLOAT, &made[0])
+		: api->CreateTensorWithDataAsOrtValue(m->mem, l->input, (size_t)b * PARLEY_SILERO_INPUT * sizeof(float), in_shape, 2, PARLEY_ONNX_FLOAT, &made[0]);
+	if (parley_ort_error(api, in_status, l->err, sizeof(l->err)) ||
+	    parley_ort_error(api, api->CreateTensorWithDataAsOrtValue(m->mem, l->state_in, state_bytes, state_shape, 3, PARLEY_ONNX_FLOAT, &made[1]), l->err, sizeof(l->err)) ||
+	    parley_ort_error(api, api->CreateTensorWithDataAsOrtValue(m->mem, l->state_out, state_bytes, state_shape, 3, PARLEY_ONNX_FLOAT, &made[2]), l->err, sizeof(l->err)) ||
+	    parley_ort_error(api, api->CreateTensorWithDataAsOrtValue(m->mem, l->prob, (size_t)b * sizeof(float), prob_shape, 2, PARLEY_ONNX_FLOAT, &made[3]), l->err, sizeof(l->err))) {
+		for (int i = 0; i < PARLEY_LANE_VALUES; i++) {
+			if (made[i]) api->ReleaseValue(made[i]);
+		}
+		return NULL;
+	}
+	memcpy(v, made, sizeof(made));
+	return v;
 }
 
-// parley_silero_run scores the window in s->input, advances the recurrent
-// state and moves the window's last samples into the context.
-static int parley_silero_run(parley_ort_model *m, parley_silero_stream *s, char *err, size_t errlen) {
-	static const char *const in_names[3] = {"input", "state", "sr"};
+// parley_silero_lane_run scores the first b rows of the lane in one run:
+// probabilities into prob, next states into state_out. For the rebuilt
+// graph it first computes each row's STFT magnitudes. On failure it returns
+// 1 with the message in l->err.
+static int parley_silero_lane_run(parley_ort_model *m, parley_silero_lane *l, int b) {
+	static const char *const published_in[3] = {"input", "state", "sr"};
+	static const char *const rebuilt_in[2] = {"mag", "state"};
 	static const char *const out_names[2] = {"output", "stateN"};
-	const OrtValue *ins[3] = {s->input_v, s->state_v[s->cur], s->sr_v};
-	OrtValue *outs[2] = {s->prob_v, s->state_v[1 - s->cur]};
-	if (parley_ort_error(m->api, m->api->Run(m->session, NULL, in_names, ins, 3, out_names, 2, outs), err, errlen)) {
+	if (b < 1 || b > l->cap) {
+		snprintf(l->err, sizeof(l->err), "batch of %d rows in a lane of %d", b, l->cap);
 		return 1;
 	}
-	s->cur = 1 - s->cur;
-	memmove(s->input, s->input + PARLEY_SILERO_WINDOW, PARLEY_SILERO_CONTEXT * sizeof(float));
-	return 0;
+	OrtValue **v = parley_silero_lane_values(m, l, b);
+	if (v == NULL) {
+		return 1;
+	}
+	if (m->rebuilt) {
+		for (int r = 0; r < b; r++) {
+			parley_stft_magnitudes(&m->stft, l->input + (size_t)r * PARLEY_SILERO_INPUT, l->mag + (size_t)r * PARLEY_SILERO_MAG);
+		}
+	}
+	const OrtValue *ins[3] = {v[0], v[1], l->sr_v};
+	OrtValue *outs[2] = {v[3], v[2]};
+	OrtStatus *st = m->rebuilt
+		? m->api->Run(m->session, NULL, rebuilt_in, ins, 2, out_names, 2, outs)
+		: m->api->Run(m->session, NULL, published_in, ins, 3, out_names, 2, outs);
+	return parley_ort_error(m->api, st, l->err, sizeof(l->err));
 }
 */
 import "C"
@@ -301,9 +377,20 @@ type ortModel struct {
 	version string
 }
 
+// ortGraph says which Silero graph a session runs, and so what it is fed.
+type ortGraph int
+
+const (
+	// publishedGraph takes each window's samples and the sample rate.
+	publishedGraph ortGraph = iota
+	// rebuiltGraph takes each window's STFT magnitudes (see
+	// silero_stft.h), computed before the run.
+	rebuiltGraph
+)
+
 // openORT loads ONNX Runtime (already linked, or from lib) and creates a
-// session from the model bytes.
-func openORT(lib string, model []byte) (*ortModel, error) {
+// session from the model bytes, a graph of the given kind.
+func openORT(lib string, model []byte, graph ortGraph) (*ortModel, error) {
 	if len(model) == 0 {
 		return nil, fmt.Errorf("%w: empty model file", ErrBadModel)
 	}
@@ -322,6 +409,10 @@ func openORT(lib string, model []byte) (*ortModel, error) {
 	}
 	o := &ortModel{version: C.GoString(version)}
 	o.m.api = api
+	if graph == rebuiltGraph {
+		o.m.rebuilt = 1
+		C.parley_stft_init(&o.m.stft)
+	}
 	data := C.CBytes(model)
 	defer C.free(data)
 	if C.parley_ort_model_open(&o.m, data, C.size_t(len(model)), errBuf, errBufLen) != 0 {
@@ -351,54 +442,63 @@ func (o *ortModel) ioNames(outputs bool) ([]string, error) {
 	return strings.Split(s, ","), nil
 }
 
-// close releases the session. No stream may use it afterwards.
+// close releases the session. No lane may use it afterwards.
 func (o *ortModel) close() {
 	C.parley_ort_model_free(&o.m)
 }
 
-// ortStream is one audio stream's Silero tensors, in C memory. It is not safe
-// for concurrent use.
-type ortStream struct {
-	s      *C.parley_silero_stream
-	input  []float32 // view of s.input: context then window
-	errBuf *C.char
+// ortLane is the C memory of batched runs of up to capacity windows, with
+// Go views of its buffers. It is not safe for concurrent use.
+type ortLane struct {
+	l        *C.parley_silero_lane
+	capacity int
+	input    []float32 // capacity rows of context then window
+	stateIn  []float32 // [2, b, 128] for a batch of b rows
+	stateOut []float32 // [2, b, 128]
+	prob     []float32 // one per row
 }
 
-// newStream allocates a stream's tensors on o.
-func (o *ortModel) newStream() (*ortStream, error) {
+// newLane allocates a lane for batches of up to capacity windows.
+func (o *ortModel) newLane(capacity int) (*ortLane, error) {
 	errBuf := (*C.char)(C.calloc(errBufLen, 1))
-	s := C.parley_silero_stream_new(&o.m, errBuf, errBufLen)
-	if s == nil {
-		msg := C.GoString(errBuf)
-		C.free(unsafe.Pointer(errBuf))
-		return nil, fmt.Errorf("%w: creating tensors: %s", ErrInference, msg)
+	defer C.free(unsafe.Pointer(errBuf))
+	l := C.parley_silero_lane_new(&o.m, C.int(capacity), errBuf, errBufLen)
+	if l == nil {
+		return nil, fmt.Errorf("%w: creating tensors: %s", ErrInference, C.GoString(errBuf))
 	}
-	return &ortStream{
-		s:      s,
-		input:  unsafe.Slice((*float32)(unsafe.Pointer(&s.input[0])), sileroInput),
-		errBuf: errBuf,
+	state := capacity * sileroState
+	return &ortLane{
+		l:        l,
+		capacity: capacity,
+		input:    unsafe.Slice((*float32)(unsafe.Pointer(l.input)), capacity*sileroInput),
+		stateIn:  unsafe.Slice((*float32)(unsafe.Pointer(l.state_in)), state),
+		stateOut: unsafe.Slice((*float32)(unsafe.Pointer(l.state_out)), state),
+		prob:     unsafe.Slice((*float32)(unsafe.Pointer(l.prob)), capacity),
 	}, nil
 }
 
-// run scores the window held in input[sileroContext:] and returns the speech
-// probability. It allocates nothing on success.
-func (o *ortModel) run(st *ortStream) (float32, error) {
-	if C.parley_silero_run(&o.m, st.s, st.errBuf, errBufLen) != 0 {
-		return 0, fmt.Errorf("%w: %s", ErrInference, C.GoString(st.errBuf))
+// run scores the first rows of the lane in one inference. It allocates
+// nothing on success once the lane has run a batch of that size before.
+func (o *ortModel) run(l *ortLane, rows int) error {
+	if C.parley_silero_lane_run(&o.m, l.l, C.int(rows)) != 0 {
+		return fmt.Errorf("%w: %s", ErrInference, C.GoString(&l.l.err[0]))
 	}
-	return float32(st.s.prob), nil
+	return nil
 }
 
-// reset zeroes the stream's audio context and recurrent state.
-func (st *ortStream) reset() {
-	C.parley_silero_stream_reset(st.s)
+// stftMagnitudes computes the STFT magnitudes of one row, the rebuilt
+// graph's input (stftFrames frames of stftBins bins), with tables of its
+// own: the sessions' own transform, for checks.
+func stftMagnitudes(x *[sileroInput]float32, mag *[stftFrames * stftBins]float32) {
+	var s C.parley_stft
+	C.parley_stft_init(&s)
+	C.parley_stft_magnitudes(&s, (*C.float)(unsafe.Pointer(&x[0])), (*C.float)(unsafe.Pointer(&mag[0])))
 }
 
-// free releases the stream's tensors.
-func (o *ortModel) freeStream(st *ortStream) {
-	C.parley_silero_stream_free(o.m.api, st.s)
-	C.free(unsafe.Pointer(st.errBuf))
-	st.s, st.input, st.errBuf = nil, nil, nil
+// freeLane releases the lane's memory and tensors.
+func (o *ortModel) freeLane(l *ortLane) {
+	C.parley_silero_lane_free(o.m.api, l.l)
+	*l = ortLane{}
 }
 
 // checkSileroV5 verifies the session has Silero v5's inputs and outputs.

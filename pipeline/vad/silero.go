@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,15 +31,24 @@ const ModelsEnv = "PARLEY_MODELS"
 // Silero VAD v5 scores 32 ms windows (512 samples at 16 kHz, plus the 64
 // samples before them as context) with a recurrent network whose state is
 // per stream. The session holds the weights once; each Silero detector holds
-// only its stream's state (a few kilobytes), so thousands of concurrent calls
-// share one copy of the model. Inference runs on the calling goroutine's
-// thread, single-threaded: concurrency comes from the calls themselves.
+// only its stream's window and state (about 3 KB), so thousands of
+// concurrent calls share one copy of the model.
+//
+// The published model is exported with a graph that runs slowly on ONNX
+// Runtime (see silero_graph.go); LoadSilero rebuilds the 16 kHz network as
+// a compact graph on the same weights and checks that it computes the same
+// probabilities before using it. Windows of different streams that are
+// scored at the same time run as one batched inference (see
+// silero_batch.go): on the calling goroutines, single-threaded each, with no
+// added delay when a stream is alone and large batches under load.
 //
 // A SileroModel is safe for concurrent use. Close it when no new detectors are
 // needed; it releases the session once the last detector is closed too.
 type SileroModel struct {
-	ort  *ortModel
-	path string
+	ort     *ortModel
+	batch   *sileroBatcher
+	path    string
+	compact bool // running the rebuilt graph, not the published one
 
 	mu     sync.Mutex
 	refs   int // the model handle itself plus each open detector
@@ -47,8 +56,10 @@ type SileroModel struct {
 }
 
 // LoadSilero loads the Silero VAD v5 model at path (see ResolveModelPath for
-// the default search) into ONNX Runtime and checks it with a trial inference.
-// It takes about 100 ms and 10 MB, once per process.
+// the default search) into ONNX Runtime, rebuilds its 16 kHz network and
+// checks it with trial inferences. It takes about 250 ms and 10 MB, once per
+// process. When the network cannot be rebuilt (a model exported
+// differently), it runs the published graph and logs a warning.
 //
 // Errors: ErrModelNotFound (names the path and says to run `make deps`),
 // ErrRuntimeUnavailable, ErrBadModel, ErrInvalidConfig for a bad option.
@@ -69,36 +80,33 @@ func loadSilero(path string, o *options) (*SileroModel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: reading %s: %v", ErrModelNotFound, resolved, err)
 	}
-	rt, err := openORT(o.runtimeLib, data)
+	published, err := openORT(o.runtimeLib, data, publishedGraph)
 	if err != nil {
 		return nil, fmt.Errorf("loading %s: %w", resolved, err)
 	}
-	m := &SileroModel{ort: rt, path: resolved, refs: 1}
-	if err := m.selfTest(); err != nil {
-		rt.close()
+	if err := published.checkSileroV5(); err != nil {
+		published.close()
 		return nil, fmt.Errorf("loading %s: %w", resolved, err)
 	}
+	m := &SileroModel{ort: published, path: resolved, refs: 1}
+	compact, err := compactSilero(o.runtimeLib, data, published)
+	switch {
+	case err == nil:
+		published.close()
+		m.ort, m.compact = compact, true
+	case errors.Is(err, ErrRuntimeUnavailable):
+		published.close()
+		return nil, fmt.Errorf("loading %s: %w", resolved, err)
+	default:
+		o.logger.Warn("vad: running the published Silero graph, which costs several times more CPU per window",
+			slog.String("model", resolved), slog.Any("reason", err))
+		if err := trialRun(published); err != nil {
+			published.close()
+			return nil, fmt.Errorf("loading %s: %w", resolved, err)
+		}
+	}
+	m.batch = newSileroBatcher(m.ort, o.maxBatch, o.batchLeaders)
 	return m, nil
-}
-
-// selfTest checks the model's signature and runs one window of silence.
-func (m *SileroModel) selfTest() error {
-	if err := m.ort.checkSileroV5(); err != nil {
-		return err
-	}
-	st, err := m.ort.newStream()
-	if err != nil {
-		return err
-	}
-	defer m.ort.freeStream(st)
-	p, err := m.ort.run(st)
-	if err != nil {
-		return fmt.Errorf("%w: trial inference: %v", ErrBadModel, err)
-	}
-	if math.IsNaN(float64(p)) || p < 0 || p > 1 {
-		return fmt.Errorf("%w: trial inference returned %v, want a probability", ErrBadModel, p)
-	}
-	return nil
 }
 
 // Path returns the model file the model was loaded from.
@@ -106,6 +114,10 @@ func (m *SileroModel) Path() string { return m.path }
 
 // RuntimeVersion returns the ONNX Runtime version running the model.
 func (m *SileroModel) RuntimeVersion() string { return m.ort.version }
+
+// Stats returns how many windows the model has scored, in how many batched
+// inferences. It is safe to call at any time.
+func (m *SileroModel) Stats() SileroStats { return m.batch.stats() }
 
 // NewDetector returns a Silero detector for one new stream. It fails with
 // ErrClosed after Close.
@@ -115,12 +127,8 @@ func (m *SileroModel) NewDetector() (*Silero, error) {
 	if m.closed {
 		return nil, ErrClosed
 	}
-	st, err := m.ort.newStream()
-	if err != nil {
-		return nil, err
-	}
 	m.refs++
-	return &Silero{model: m, st: st}, nil
+	return &Silero{model: m, win: newSileroJob()}, nil
 }
 
 // Close stops the model from creating detectors. The session is released when
@@ -139,14 +147,14 @@ func (m *SileroModel) Close() error {
 func (m *SileroModel) releaseLocked() {
 	m.refs--
 	if m.refs == 0 {
+		m.batch.close()
 		m.ort.close()
 	}
 }
 
-func (m *SileroModel) release(st *ortStream) {
+func (m *SileroModel) release() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.ort.freeStream(st)
 	m.releaseLocked()
 }
 
@@ -155,12 +163,14 @@ func (m *SileroModel) release(st *ortStream) {
 // Frames are buffered into the model's 512-sample windows: Process returns the
 // probability of the latest complete window, so a decision lags the audio by
 // at most one window (32 ms) and frames that complete no window repeat the
-// previous probability. Process allocates nothing. A Silero is not safe for
+// previous probability. A window is scored together with the windows other
+// streams submit at the same time (see SileroModel); Process blocks until
+// its own is done. Process allocates nothing. A Silero is not safe for
 // concurrent use.
 type Silero struct {
 	model *SileroModel
-	st    *ortStream
-	fill  int // samples of the current window received so far
+	win   *sileroJob // nil after Close
+	fill  int        // samples of the current window received so far
 	prob  float32
 }
 
@@ -170,13 +180,13 @@ var _ Detector = (*Silero)(nil)
 // 16 kHz of whole milliseconds, ErrInference when ONNX Runtime fails (the
 // stream should then be Reset), and ErrClosed after Close.
 func (d *Silero) Process(f audio.Frame) (float32, error) {
-	if d.st == nil {
+	if d.win == nil {
 		return 0, ErrClosed
 	}
 	if err := checkFrame(f); err != nil {
 		return 0, err
 	}
-	in := d.st.input[sileroContext:]
+	in := d.win.input[sileroContext:]
 	for s := f.Samples; len(s) > 0; {
 		n := min(len(s), sileroWindow-d.fill)
 		dst := in[d.fill : d.fill+n]
@@ -186,7 +196,7 @@ func (d *Silero) Process(f audio.Frame) (float32, error) {
 		d.fill += n
 		s = s[n:]
 		if d.fill == sileroWindow {
-			p, err := d.model.ort.run(d.st)
+			p, err := d.model.batch.score(d.win)
 			if err != nil {
 				return 0, err
 			}
@@ -201,11 +211,11 @@ func (d *Silero) Process(f audio.Frame) (float32, error) {
 // frame does not follow the last one but the audio in context (up to 64
 // samples, the newest last), which becomes the model's context.
 func (d *Silero) resync(context []int16) {
-	if d.st == nil {
+	if d.win == nil {
 		return
 	}
 	d.fill = 0
-	ctx := d.st.input[:sileroContext]
+	ctx := d.win.input[:sileroContext]
 	context = context[max(0, len(context)-sileroContext):]
 	pad := sileroContext - len(context)
 	clear(ctx[:pad])
@@ -216,21 +226,22 @@ func (d *Silero) resync(context []int16) {
 
 // Reset implements Detector.
 func (d *Silero) Reset() {
-	if d.st == nil {
+	if d.win == nil {
 		return
 	}
-	d.st.reset()
+	d.win.reset()
 	d.fill = 0
 	d.prob = 0
 }
 
-// Close implements Detector: it frees the stream's state. It is idempotent.
+// Close implements Detector: it releases the detector's hold on the model.
+// It is idempotent.
 func (d *Silero) Close() error {
-	if d.st == nil {
+	if d.win == nil {
 		return nil
 	}
-	d.model.release(d.st)
-	d.st = nil
+	d.model.release()
+	d.win = nil
 	return nil
 }
 
