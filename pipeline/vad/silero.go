@@ -39,8 +39,9 @@ const ModelsEnv = "PARLEY_MODELS"
 // a compact graph on the same weights and checks that it computes the same
 // probabilities before using it. Windows of different streams that are
 // scored at the same time run as one batched inference (see
-// silero_batch.go): on the calling goroutines, single-threaded each, with no
-// added delay when a stream is alone and large batches under load.
+// silero_batch.go), on the goroutine of one of them, single-threaded, one
+// inference at a time by default (WithConcurrentBatches): no added delay
+// when a stream is alone, and batches that grow with the load.
 //
 // A SileroModel is safe for concurrent use. Close it when no new detectors are
 // needed; it releases the session once the last detector is closed too.
