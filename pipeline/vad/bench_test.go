@@ -188,3 +188,32 @@ func BenchmarkRealFFT(b *testing.B) {
 		f.power(&x, &out)
 	}
 }
+
+// BenchmarkEnergyManyStreams scores 500 streams in turn, as a server with
+// 500 calls does: the cost per frame includes bringing each stream's state
+// back into the cache. The streams share their tables, as a Factory's do.
+func BenchmarkEnergyManyStreams(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		x    []int16
+	}{
+		{"speech", speechAndNoise()},
+		{"silence", make([]int16, 4*16000)},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			tab := newEnergyTables()
+			ds := make([]*Energy, 500)
+			for i := range ds {
+				ds[i] = newEnergy(tab)
+			}
+			frames := len(c.x) / 320
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				j := (i / len(ds)) % frames
+				if _, err := ds[i%len(ds)].Process(audio.Frame{Rate: 16000, Samples: c.x[j*320 : (j+1)*320]}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -95,15 +95,12 @@ const (
 // on digital silence and on a quiet line, where most of the analysis is
 // skipped (see energy_skip.go). An Energy is not safe for concurrent use.
 type Energy struct {
-	fft    *realFFT
-	window [energyWindow]float64
-	ring   [energyWindow]float64 // the newest samples; ring[pos] is the oldest
-	pos    int
-	fill   int     // samples received since the last analysis
-	zeros  int     // samples in a row, up to the newest, that were 0 (at most a window)
-	hopSq  float64 // sum of the squares of the samples since the last analysis
-	xin    [energyWindow]float64
-	pow    [energyWindow/2 + 1]float64
+	tab   *energyTables         // shared, read-only
+	ring  [energyWindow]float64 // the newest samples; ring[pos] is the oldest
+	pos   int
+	fill  int     // samples received since the last analysis
+	zeros int     // samples in a row, up to the newest, that were 0 (at most a window)
+	hopSq float64 // sum of the squares of the samples since the last analysis
 
 	primed   bool
 	noise    [bandBins]float64 // noise power estimate per bin
@@ -127,9 +124,8 @@ type Energy struct {
 	prob      float32
 	feat      energyFeatures
 
-	silentLLR  float64 // likelihood of a silent frame after a silent frame
-	g2gClear   bool    // prevG2G is all zero (after a silent frame)
-	excessZero bool    // excess is all zero (after a silent frame)
+	g2gClear   bool // prevG2G is all zero (after a silent frame)
+	excessZero bool // excess is all zero (after a silent frame)
 	quiet      quietTracker
 }
 
@@ -146,20 +142,35 @@ type energyFeatures struct {
 
 var _ Detector = (*Energy)(nil)
 
-// NewEnergy returns an energy detector for one stream.
-func NewEnergy() *Energy {
-	e := &Energy{fft: newRealFFT()}
-	for i := range e.window {
-		e.window[i] = 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/energyWindow)
+// energyTables are the energy detector's constant tables: the same for
+// every stream, read-only once made, so a Factory shares one set between all
+// the detectors it builds (which keeps each stream's working set small).
+type energyTables struct {
+	fft    realFFT
+	window [energyWindow]float64 // Hann
+	// silentLLR is the likelihood of a silent frame after a silent frame.
+	silentLLR float64
+}
+
+func newEnergyTables() *energyTables {
+	t := &energyTables{fft: *newRealFFT()}
+	for i := range t.window {
+		t.window[i] = 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/energyWindow)
 	}
 	// In silence after silence every bin has xi = xiMin: see likelihood.
 	prod := 1.0
 	for range bandBins {
 		prod *= 1 + xiMin
 	}
-	e.silentLLR = -math.Log(prod) / bandBins
-	return e
+	t.silentLLR = -math.Log(prod) / bandBins
+	return t
 }
+
+// NewEnergy returns an energy detector for one stream.
+func NewEnergy() *Energy { return newEnergy(newEnergyTables()) }
+
+// newEnergy returns an energy detector using the shared tables t.
+func newEnergy(t *energyTables) *Energy { return &Energy{tab: t} }
 
 // Process implements Detector. It returns ErrBadFrame for a frame that is not
 // 16 kHz of whole milliseconds. Frames of any length are accepted: the
@@ -205,8 +216,7 @@ func (e *Energy) ingest(s []int16) {
 
 // Reset implements Detector.
 func (e *Energy) Reset() {
-	fft, window, silentLLR := e.fft, e.window, e.silentLLR
-	*e = Energy{fft: fft, window: window, silentLLR: silentLLR}
+	*e = Energy{tab: e.tab}
 }
 
 // Close implements Detector; an Energy holds no external resources.
@@ -224,16 +234,16 @@ func (e *Energy) step() float32 {
 		}
 		return float32(e.hangover(0))
 	}
-	if silent {
-		// Digital silence: the spectrum is exactly zero.
-		clear(e.pow[:])
-	} else {
-		for i := range e.xin {
-			e.xin[i] = e.ring[(e.pos+i)&(energyWindow-1)] * e.window[i]
+	// The spectrum; digital silence has a zero one.
+	var pow [energyWindow/2 + 1]float64
+	if !silent {
+		var xin [energyWindow]float64
+		for i := range xin {
+			xin[i] = e.ring[(e.pos+i)&(energyWindow-1)] * e.tab.window[i]
 		}
-		e.fft.power(&e.xin, &e.pow)
+		e.tab.fft.power(&xin, &pow)
 	}
-	band := e.pow[bandLo:bandHi]
+	band := pow[bandLo:bandHi]
 	if !e.primed {
 		e.prime(band)
 	}

@@ -67,11 +67,11 @@ func (q *quietTracker) analysed(quiet bool) {
 // likelihoodSilent is likelihood for a band with no power at all: every bin
 // has gamma = 0, so its ratio is -log(1+xi) with xi = max(ddAlpha·prevG2G,
 // xiMin), and prevG2G and excess become 0. After a silent frame every xi is
-// xiMin, and the result is the constant e.silentLLR. The arithmetic is that
-// of likelihood, so the results are identical.
+// xiMin, and the result is the tables' constant silentLLR. The arithmetic
+// is that of likelihood, so the results are identical.
 func (e *Energy) likelihoodSilent() float64 {
 	if e.g2gClear {
-		return e.silentLLR
+		return e.tab.silentLLR
 	}
 	var sum float64
 	prod := 1.0

@@ -15,6 +15,7 @@ type Factory struct {
 	cfg      Config
 	kind     string
 	model    *SileroModel
+	energy   *energyTables // shared by the energy detectors built
 	fallback error
 	logger   *slog.Logger
 
@@ -34,7 +35,7 @@ func NewFactory(cfg Config, opts ...Option) (*Factory, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	f := &Factory{cfg: cfg, kind: cfg.kind(), logger: o.logger}
+	f := &Factory{cfg: cfg, kind: cfg.kind(), logger: o.logger, energy: newEnergyTables()}
 	if f.kind == KindEnergy {
 		return f, nil
 	}
@@ -91,14 +92,14 @@ func (f *Factory) New() (Detector, error) {
 		if err != nil {
 			return nil, err
 		}
-		g, err := NewGate(NewEnergy(), s, f.cfg.Gate)
+		g, err := NewGate(newEnergy(f.energy), s, f.cfg.Gate)
 		if err != nil {
 			s.Close()
 			return nil, err
 		}
 		return g, nil
 	case KindEnergy:
-		return NewEnergy(), nil
+		return newEnergy(f.energy), nil
 	}
 	return nil, fmt.Errorf("%w: %q", ErrUnknownDetector, f.kind)
 }

@@ -12,16 +12,15 @@ const (
 	fftBits = 8 // log2(fftHalf)
 )
 
-// realFFT computes power spectra of real 512-sample blocks. Its tables and
-// scratch space live in the struct; power allocates nothing. A realFFT is
-// not safe for concurrent use.
+// realFFT computes power spectra of real 512-sample blocks. It holds only
+// tables, read-only once made, so one realFFT serves any number of
+// detectors and goroutines; power works on the stack and allocates nothing.
 type realFFT struct {
 	bitrev [fftHalf]uint8
 	// twiddles of the 256-point complex FFT: e^{-2πik/256}, k < 128.
 	twRe, twIm [fftHalf / 2]float64
 	// twiddles of the real-to-half-spectrum split: e^{-2πik/512}, k <= 256.
 	spRe, spIm [fftHalf + 1]float64
-	re, im     [fftHalf]float64
 }
 
 func newRealFFT() *realFFT {
@@ -50,18 +49,19 @@ func newRealFFT() *realFFT {
 func (f *realFFT) power(x *[fftN]float64, out *[fftHalf + 1]float64) {
 	// Pack even samples as real parts and odd samples as imaginary parts, in
 	// bit-reversed order for the in-place radix-2 passes.
+	var z complexBlock
 	for i := 0; i < fftHalf; i++ {
 		j := f.bitrev[i]
-		f.re[j] = x[2*i]
-		f.im[j] = x[2*i+1]
+		z.re[j] = x[2*i]
+		z.im[j] = x[2*i+1]
 	}
-	f.transform()
+	f.transform(&z)
 	// Split Z (the FFT of the packed sequence) into the spectrum of x:
 	// X[k] = (Z[k] + conj Z[256-k])/2 - i·W^k·(Z[k] - conj Z[256-k])/2.
 	for k := 0; k <= fftHalf; k++ {
 		ak, bk := k&fftMask, (fftHalf-k)&fftMask
-		zr, zi := f.re[ak], f.im[ak]
-		cr, ci := f.re[bk], -f.im[bk]
+		zr, zi := z.re[ak], z.im[ak]
+		cr, ci := z.re[bk], -z.im[bk]
 		er, ei := (zr+cr)*0.5, (zi+ci)*0.5
 		or, oi := (zr-cr)*0.5, (zi-ci)*0.5
 		wr, wi := f.spRe[k], f.spIm[k]
@@ -71,9 +71,12 @@ func (f *realFFT) power(x *[fftN]float64, out *[fftHalf + 1]float64) {
 	}
 }
 
-// transform runs the radix-2 decimation-in-time passes in place on re, im.
-func (f *realFFT) transform() {
-	re, im := &f.re, &f.im
+// complexBlock is the working space of one transform.
+type complexBlock struct{ re, im [fftHalf]float64 }
+
+// transform runs the radix-2 decimation-in-time passes in place on z.
+func (f *realFFT) transform(z *complexBlock) {
+	re, im := &z.re, &z.im
 	// The first pass has a unit twiddle.
 	for a := 0; a < fftHalf; a += 2 {
 		b := (a + 1) & fftMask

@@ -95,7 +95,7 @@ func WithLookupEnv(lookup func(key string) (string, bool)) Option {
 // WithMaxBatch sets the largest number of windows (of different streams) a
 // Silero model scores in one inference, in [1, 4096]; 1 scores every window
 // on its own. Larger batches cost less CPU per window under load, and make
-// a window wait longer for the batch ahead of it (about 1.3 ms for 64
+// a window wait longer for the batch ahead of it (about 1 ms for 64
 // windows). Default DefaultMaxBatch.
 func WithMaxBatch(n int) Option {
 	return func(o *options) error {

@@ -8,8 +8,8 @@ import (
 // Batched inference across streams.
 //
 // Each Silero detector scores its own stream, synchronously, on its caller's
-// goroutine; one inference costs a fixed overhead (about 45 µs) plus 15-25
-// µs per window, so scoring the windows of many streams in one run is
+// goroutine; one inference costs a fixed overhead (about 55 µs) plus about
+// 20 µs per window, so scoring the windows of many streams in one run is
 // several times cheaper than scoring them one by one. The streams
 // of a model therefore share a sileroBatcher, which combines the windows that
 // arrive while an inference is running (group commit, or flat combining):

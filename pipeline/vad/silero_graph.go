@@ -28,7 +28,7 @@ import (
 //
 // The result is numerically the same network (checked against the
 // published graph at load, and within 1e-6 on speech in the tests); it
-// scores a window alone in about 60 µs, and about 15-25 µs per window in
+// scores a window alone in about 75 µs, and about 20-25 µs per window in
 // batches.
 
 // Geometry of the Silero VAD v5 16 kHz network.

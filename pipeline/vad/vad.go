@@ -35,11 +35,11 @@
 //     control flow that costs ONNX Runtime about 200 µs per window. At load
 //     the 16 kHz network is rebuilt on the same weights (its STFT as an FFT
 //     in C, the rest as a flat graph of matrix products), checked against
-//     the published graph on a test signal, and used instead: about 60 µs
+//     the published graph on a test signal, and used instead: about 75 µs
 //     for a window alone.
 //   - The windows that streams submit while an inference is running are
 //     scored together in the next one (group commit, no timers): about
-//     15-25 µs per window in batches of 8 or more, with no added delay for
+//     20-25 µs per window in batches of 16 or more, with no added delay for
 //     a stream that is alone.
 //
 // Detectors are not safe for concurrent use: each call owns its own. Models
