@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -57,20 +56,7 @@ func within(got, want []float32, tol float64) int {
 func TestSileroLaneBatchEqualsSingleRows(t *testing.T) {
 	// Row r of a batched run must equal the same window run alone, for
 	// both graphs: the rebuilt one and the published one (the fallback).
-	path := testModelPath(t)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	published, err := openORT("", data, publishedGraph)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer published.close()
-	m := testModel(t)
-	if !m.compact {
-		t.Fatal("the model did not load with the rebuilt graph")
-	}
+	published, m := publishedAndRebuilt(t)
 	const rows, steps = 9, 12
 	x := streamAudio(rows, steps)
 	for _, c := range []struct {

@@ -307,20 +307,7 @@ func TestPBParseRejectsMalformedInput(t *testing.T) {
 func TestRebuiltGraphMatchesPublished(t *testing.T) {
 	// The rebuilt graph must score real speech like the published one,
 	// window after window (the state feeding back), to float rounding.
-	path := testModelPath(t)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	published, err := openORT("", data, publishedGraph)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer published.close()
-	m := testModel(t)
-	if !m.compact {
-		t.Fatal("the model did not load with the rebuilt graph")
-	}
+	published, m := publishedAndRebuilt(t)
 	x := utterances(t)
 	var worst float64
 	bp, bc := newSileroBatcher(published, 1, 1), newSileroBatcher(m.ort, 1, 1)
@@ -434,4 +421,24 @@ func TestLoadSileroRejectsOtherModels(t *testing.T) {
 	if _, err := LoadSilero(p); !errors.Is(err, ErrBadModel) || !strings.Contains(err.Error(), "want [input state sr]") {
 		t.Errorf("got %v, want ErrBadModel naming the expected inputs", err)
 	}
+}
+
+// publishedAndRebuilt opens the test model twice: as published (closed when
+// the test ends) and as the product loads it, with the rebuilt graph.
+func publishedAndRebuilt(t *testing.T) (*ortModel, *SileroModel) {
+	t.Helper()
+	data, err := os.ReadFile(testModelPath(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	published, err := openORT("", data, publishedGraph)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(published.close)
+	m := testModel(t)
+	if !m.compact {
+		t.Fatal("the model did not load with the rebuilt graph")
+	}
+	return published, m
 }
