@@ -107,8 +107,8 @@ func (s *Session) consume(f audio.Frame) error {
 		}
 		prob = 0
 	}
-	s.writeStream(f)
 	l.decisions = l.td.Audio(l.decisions[:0], l.now, f.Duration(), prob)
+	s.writeStream(f, Voice{Prob: prob, Speaking: l.td.Speaking(), Pad: l.td.cfg.VAD.SpeechPad})
 	s.apply()
 	s.drainResults()
 	s.checkAgentTimeout()
@@ -117,7 +117,7 @@ func (s *Session) consume(f audio.Frame) error {
 
 // writeStream feeds the recognizer, reopening a failed stream after the
 // back-off.
-func (s *Session) writeStream(f audio.Frame) {
+func (s *Session) writeStream(f audio.Frame, v Voice) {
 	l := &s.loop
 	if s.stream == nil {
 		if l.now < l.reopenAt {
@@ -128,12 +128,18 @@ func (s *Session) writeStream(f audio.Frame) {
 			return
 		}
 	}
-	if err := s.stream.Write(f); err != nil {
+	var err error
+	if s.voiceStream != nil {
+		err = s.voiceStream.WriteVoice(f, v)
+	} else {
+		err = s.stream.Write(f)
+	}
+	if err != nil {
 		s.recognizerFailed(err)
 		if cerr := s.stream.Close(); cerr != nil {
 			s.log.Debug("closing failed recognition stream", "err", cerr)
 		}
-		s.stream = nil
+		s.stream, s.voiceStream = nil, nil
 	}
 }
 

@@ -80,9 +80,12 @@ type Hints struct {
 	// Phrases are words or phrases to boost (keywords, product names,
 	// expected answers).
 	Phrases []string
-	// Grammar is an engine-specific grammar (for example JSGF for
-	// pocketsphinx) that constrains the next turn; empty means open
-	// vocabulary.
+	// Grammar constrains the next turn to the sentences of a JSGF grammar
+	// (https://www.w3.org/TR/jsgf/), for example digits, yes/no or the
+	// choices of a menu; package stt builds the common ones. Empty means
+	// open vocabulary. Engines that decode with grammars reject speech
+	// that does not fit and fall back to open vocabulary for it; others
+	// use the grammar's phrases as hints.
 	Grammar string
 }
 
@@ -101,6 +104,29 @@ type RecognitionStream interface {
 	// Close ends the stream and waits for the engine's goroutines; results
 	// may still be delivered until Close returns. It is idempotent.
 	Close() error
+}
+
+// VoiceWriter is implemented by recognition streams that decode only around
+// speech, so that a caller who is silent costs nothing. When the stream
+// implements it, the session calls WriteVoice instead of Write for every
+// frame, with the session's voice activity for that frame. The same rules as
+// for Write apply.
+type VoiceWriter interface {
+	WriteVoice(f audio.Frame, v Voice) error
+}
+
+// Voice is the session's voice activity for one inbound frame.
+type Voice struct {
+	// Prob is the detector's speech probability for the frame, in [0, 1].
+	Prob float32
+	// Speaking is the session's speech state after the frame: true from the
+	// moment the segmenter confirmed speech (a few frames after its onset:
+	// keep a pre-roll of at least Pad) until the end of speech, which the
+	// segmenter decides after its minimum silence.
+	Speaking bool
+	// Pad is the segmenter's speech padding: the audio before a confirmed
+	// onset and after the end of speech that belongs to the utterance.
+	Pad time.Duration
 }
 
 // TranscriptSink receives recognition results. WriteTranscript must not
@@ -135,6 +161,23 @@ type Transcript struct {
 	// Start and End delimit the recognised audio, measured from the start
 	// of the stream; zero when the engine does not report them.
 	Start, End time.Duration
+	// Alternatives are the engine's next-best hypotheses for a final
+	// result, best first, not including Text; empty when the engine gives
+	// only one. The NLU can try them when Text is not understood.
+	Alternatives []Alternative
+	// Grammar reports a final result that matched the turn's grammar
+	// (Hints.Grammar). False for open-vocabulary results, including those
+	// of a turn with a grammar whose speech the engine rejected as out of
+	// grammar.
+	Grammar bool
+}
+
+// Alternative is one n-best hypothesis of a final result.
+type Alternative struct {
+	// Text is the hypothesis.
+	Text string
+	// Confidence is in [0, 1]; 0 when unknown.
+	Confidence float32
 }
 
 // Word is one recognised word with its timing in the stream.

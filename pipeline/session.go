@@ -23,34 +23,36 @@ import (
 // each caller frame and NextFrame for each outbound frame; the server calls
 // Subscribe, Say, Reply, SetBotEnabled and Close.
 type Session struct {
-	cfg     Config
-	opts    *options
-	log     *slog.Logger
-	callID  string
-	clock   Clock
-	start   time.Time
-	ctx     context.Context
-	cancel  context.CancelCauseFunc
-	wg      sync.WaitGroup
-	done    chan struct{}
-	closed  atomic.Bool
-	once    sync.Once
-	bus     *bus
-	in      *inbound
-	out     *output
-	chain   *Chain
-	outMu   sync.RWMutex // held for reading while NextFrame runs the outbound chain
-	outTap  AudioWriter  // nil without interceptors
-	inTap   AudioWriter
-	stream  RecognitionStream // loop-owned
-	gen     int               // recognition stream generation, loop-owned
-	results *queue[result]
-	cmds    *queue[command]
-	hints   chan struct{} // a turn has new recognition hints
-	history history
-	stats   counters
-	botOn   atomic.Bool
-	closeEr error
+	cfg    Config
+	opts   *options
+	log    *slog.Logger
+	callID string
+	clock  Clock
+	start  time.Time
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	wg     sync.WaitGroup
+	done   chan struct{}
+	closed atomic.Bool
+	once   sync.Once
+	bus    *bus
+	in     *inbound
+	out    *output
+	chain  *Chain
+	outMu  sync.RWMutex // held for reading while NextFrame runs the outbound chain
+	outTap AudioWriter  // nil without interceptors
+	inTap  AudioWriter
+	stream RecognitionStream // loop-owned
+	// voiceStream is stream when it implements VoiceWriter, loop-owned.
+	voiceStream VoiceWriter
+	gen         int // recognition stream generation, loop-owned
+	results     *queue[result]
+	cmds        *queue[command]
+	hints       chan struct{} // a turn has new recognition hints
+	history     history
+	stats       counters
+	botOn       atomic.Bool
+	closeEr     error
 
 	loop loopState // owned by the loop goroutine
 }
@@ -341,6 +343,7 @@ func (s *Session) openStream() error {
 		return fmt.Errorf("pipeline: open recognition stream: %w", err)
 	}
 	s.stream = st
+	s.voiceStream, _ = st.(VoiceWriter)
 	return nil
 }
 

