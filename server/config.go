@@ -1,0 +1,226 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/parley-voice/parley/pipeline/vad"
+)
+
+// Config is the configuration of a Parley server (parley.yaml). Start from
+// DefaultConfig; Load overlays a file on it.
+type Config struct {
+	// Language is the default language of calls, a BCP 47 tag ("en",
+	// "zh"). Default "en".
+	Language string `yaml:"language"`
+	// VAD configures voice activity detection.
+	VAD vad.Config `yaml:"vad"`
+	// STT selects and configures speech recognition.
+	STT STTConfig `yaml:"stt"`
+	// TTS selects and configures speech synthesis.
+	TTS TTSConfig `yaml:"tts"`
+}
+
+// DefaultConfig returns the configuration `parley serve` runs with when no
+// file is given.
+func DefaultConfig() Config {
+	return Config{
+		Language: "en",
+		VAD:      vad.DefaultConfig(),
+		STT:      DefaultSTTConfig(),
+		TTS:      DefaultTTSConfig(),
+	}
+}
+
+// Validate reports the first invalid value as a *ConfigError naming the
+// field (without file and line; Load adds them).
+func (c Config) Validate() error {
+	if c.Language == "" {
+		return &ConfigError{Field: "language", Err: errors.New("must not be empty (e.g. en or zh)")}
+	}
+	if err := c.VAD.Validate(); err != nil {
+		return &ConfigError{Field: "vad", Err: err}
+	}
+	if err := c.STT.Validate(); err != nil {
+		return prefixed("stt", err)
+	}
+	if err := c.TTS.Validate(); err != nil {
+		return prefixed("tts", err)
+	}
+	return nil
+}
+
+// prefixed puts a section name in front of the field of a nested error.
+func prefixed(section string, err error) error {
+	var ce *ConfigError
+	if errors.As(err, &ce) {
+		f := section
+		if ce.Field != "" {
+			f += "." + ce.Field
+		}
+		return &ConfigError{Field: f, Err: ce.Err}
+	}
+	return &ConfigError{Field: section, Err: err}
+}
+
+// ConfigError is a problem in a configuration file, located by file, line
+// and field.
+type ConfigError struct {
+	// File is the configuration file; empty for built-in configuration.
+	File string
+	// Line is 1-based; 0 when unknown.
+	Line int
+	// Field is the dotted YAML path of the field ("stt.openai.model").
+	Field string
+	// Err says what is wrong.
+	Err error
+}
+
+// Error returns "file:line: field: problem".
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File)
+		if e.Line > 0 {
+			b.WriteString(":" + strconv.Itoa(e.Line))
+		}
+		b.WriteString(": ")
+	}
+	if e.Field != "" {
+		b.WriteString(e.Field + ": ")
+	}
+	// Section validators name their section too: say it once.
+	section, _, _ := strings.Cut(e.Field, ".")
+	msg := strings.TrimPrefix(e.Err.Error(), e.Field+": ")
+	b.WriteString(strings.TrimPrefix(msg, section+": "))
+	return b.String()
+}
+
+// Unwrap returns the underlying error; errors.Is(err, ErrConfig) holds too.
+func (e *ConfigError) Unwrap() []error { return []error{ErrConfig, e.Err} }
+
+// LoadConfig reads a YAML configuration file over DefaultConfig, rejecting
+// unknown fields and invalid values with a *ConfigError that gives the
+// file, line and field.
+func LoadConfig(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	return ParseConfig(path, data)
+}
+
+// ParseConfig is LoadConfig on data already read; name labels errors.
+func ParseConfig(name string, data []byte) (Config, error) {
+	cfg := DefaultConfig()
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return Config{}, yamlError(name, err)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return cfg, cfg.Validate()
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil {
+		return Config{}, yamlError(name, err)
+	}
+	if err := cfg.Validate(); err != nil {
+		var ce *ConfigError
+		if errors.As(err, &ce) {
+			ce.File = name
+			ce.Field = refineField(&root, ce.Field, ce.Err.Error())
+			ce.Line = lineOf(&root, ce.Field)
+			return Config{}, ce
+		}
+		return Config{}, &ConfigError{File: name, Err: err}
+	}
+	return cfg, nil
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
+
+// yamlError turns a yaml.v3 error into a ConfigError with the first
+// problem's line.
+func yamlError(name string, err error) error {
+	msg := err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		problem := m[2]
+		field := ""
+		if f := regexp.MustCompile(`field (\S+) not found`).FindStringSubmatch(problem); f != nil {
+			field = f[1]
+			problem = "unknown field (check its spelling and the section it is in)"
+		}
+		return &ConfigError{File: name, Line: line, Field: field, Err: errors.New(problem)}
+	}
+	return &ConfigError{File: name, Err: errors.New(strings.TrimPrefix(msg, "yaml: "))}
+}
+
+var fieldLike = regexp.MustCompile(`[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*`)
+
+// refineField extends a section-level field with a more precise path named
+// in the message ("vad" + "segmenter.min_speech must be ...") when that
+// path exists in the file.
+func refineField(root *yaml.Node, field, msg string) string {
+	for _, cand := range fieldLike.FindAllString(msg, -1) {
+		full := field + "." + strings.TrimPrefix(cand, field+".")
+		if find(root, full) != nil {
+			return full
+		}
+	}
+	return field
+}
+
+// lineOf returns the line of the deepest node of the dotted path present in
+// the document.
+func lineOf(root *yaml.Node, path string) int {
+	n := root
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	line := 0
+	for _, part := range strings.Split(path, ".") {
+		key, val := child(n, part)
+		if key == nil {
+			break
+		}
+		line, n = key.Line, val
+	}
+	return line
+}
+
+// find returns the value node of a dotted path, or nil.
+func find(root *yaml.Node, path string) *yaml.Node {
+	n := root
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	for _, part := range strings.Split(path, ".") {
+		_, v := child(n, part)
+		if v == nil {
+			return nil
+		}
+		n = v
+	}
+	return n
+}
+
+func child(n *yaml.Node, key string) (k, v *yaml.Node) {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i], n.Content[i+1]
+		}
+	}
+	return nil, nil
+}

@@ -1,0 +1,254 @@
+package sphinx
+
+import (
+	"math"
+	"time"
+
+	"github.com/parley-voice/parley/pipeline"
+)
+
+// nbestScan bounds the n-best entries read per utterance: the engine lists
+// the same words many times (other pronunciations and silences), and each
+// entry costs an A* step over the lattice.
+const nbestScan = 40
+
+// utterance decodes one stretch of speech on a decoder: the language model
+// pass live, then, for a turn with a grammar, the grammar pass over the
+// kept audio. It is used by one goroutine.
+type utterance struct {
+	r     *Recognizer
+	d     *decoder
+	hints *compiledHints
+	start int64 // stream position of the first sample (16 kHz samples)
+	n     int64 // samples decoded
+	// cmn is the caller's cepstral mean, updated at the end of the
+	// utterance; startCMN the one the utterance started from.
+	cmn      *cmnState
+	startCMN cmnState
+
+	partialEvery int64
+	nextPartial  int64
+	lastPartial  string
+}
+
+// beginUtterance starts an utterance at stream position start on d, with
+// the turn's hints and the caller's cepstral mean (zero for a new caller).
+func (r *Recognizer) beginUtterance(d *decoder, h *compiledHints, start int64, cmn *cmnState) (*utterance, error) {
+	if learn := h.allLearn(); len(learn) > 0 {
+		if err := d.learn(learn); err != nil {
+			return nil, err
+		}
+	}
+	if err := d.useSearch(defaultSearch); err != nil {
+		return nil, err
+	}
+	startCMN := d.cmnInit
+	if cmn.n > 0 {
+		startCMN = *cmn
+	}
+	if err := d.setCMN(startCMN); err != nil {
+		return nil, err
+	}
+	if err := d.start(); err != nil {
+		return nil, err
+	}
+	d.audio = d.audio[:0]
+	u := &utterance{r: r, d: d, hints: h, start: start, cmn: cmn, startCMN: startCMN,
+		partialEvery: int64(r.partialSamples), nextPartial: int64(r.partialSamples)}
+	return u, nil
+}
+
+// grammar returns the turn's grammar, or nil.
+func (u *utterance) grammar() *grammar {
+	if u.hints == nil {
+		return nil
+	}
+	return u.hints.grammar
+}
+
+// feed decodes samples and returns a partial result when one is due and
+// its text changed.
+func (u *utterance) feed(samples []int16) (pipeline.Transcript, bool, error) {
+	if err := u.d.process(samples); err != nil {
+		return pipeline.Transcript{}, false, err
+	}
+	if u.grammar() != nil && len(u.d.audio)+len(samples) <= u.r.maxUttSamples {
+		u.d.audio = append(u.d.audio, samples...)
+	}
+	u.n += int64(len(samples))
+	if u.partialEvery <= 0 || u.n < u.nextPartial {
+		return pipeline.Transcript{}, false, nil
+	}
+	for u.nextPartial <= u.n {
+		u.nextPartial += u.partialEvery
+	}
+	h, _ := u.d.hyp()
+	text := cleanHyp(h)
+	if text == "" || text == u.lastPartial {
+		return pipeline.Transcript{}, false, nil
+	}
+	u.lastPartial = text
+	return pipeline.Transcript{Text: text, Start: sampleTime(u.start), End: sampleTime(u.start + u.n)}, true, nil
+}
+
+// abort ends the utterance without a result.
+func (u *utterance) abort() error { return u.d.end() }
+
+// finish ends the utterance and returns its final result.
+func (u *utterance) finish() (pipeline.Transcript, error) {
+	if err := u.d.end(); err != nil {
+		return pipeline.Transcript{}, err
+	}
+	*u.cmn = u.d.getCMN()
+	lm := u.openResult()
+	tr := lm.transcript
+	if g := u.grammar(); g != nil && len(u.d.audio) > 0 {
+		gr, err := u.grammarPass(g, lm)
+		if err != nil {
+			return pipeline.Transcript{}, err
+		}
+		tr = gr
+	}
+	tr.Final = true
+	tr.Start, tr.End = sampleTime(u.start), sampleTime(u.start+u.n)
+	if len(tr.Words) > 0 {
+		tr.Start, tr.End = tr.Words[0].Start, tr.Words[len(tr.Words)-1].End
+	}
+	return tr, nil
+}
+
+// lmResult is the language model pass's result, kept for the comparison
+// with the grammar pass.
+type lmResult struct {
+	transcript pipeline.Transcript
+	score      int32
+}
+
+// openResult reads the open-vocabulary result: the best path (or the
+// n-best hypothesis the hint phrases promote), its words with their
+// lattice posteriors, and the alternatives.
+func (u *utterance) openResult() lmResult {
+	d := u.d
+	_, score := d.hyp()
+	d.posterior() // computes the lattice posteriors read below
+	post := d.wordPosteriors()
+	segs := d.segments(nil)
+	words := wordsOf(segs, u.start, -1)
+	text := textOf(words)
+	var phrases []phrase
+	if u.hints != nil {
+		phrases = u.hints.phrases
+	}
+	hyps := d.nbest(u.r.cfg.Alternatives+1, nbestScan)
+	ref := -1
+	for i, h := range hyps {
+		if h.text == text {
+			ref = i
+			break
+		}
+	}
+	if pick := rescore(hyps, ref, phrases, u.r.cfg.PhraseBonus); pick >= 0 && pick != ref {
+		words = withPosteriors(wordsOf(hyps[pick].segs, u.start, -1), hyps[pick].segs, post)
+		text = hyps[pick].text
+	}
+	words = applyMerges(words, phrases)
+	tr := pipeline.Transcript{Text: textOf(words), Words: words, Confidence: meanConfidence(words)}
+	for _, h := range hyps {
+		if h.text == text || len(tr.Alternatives) >= u.r.cfg.Alternatives {
+			continue
+		}
+		ws := withPosteriors(wordsOf(h.segs, u.start, -1), h.segs, post)
+		tr.Alternatives = append(tr.Alternatives, pipeline.Alternative{Text: h.text, Confidence: meanConfidence(ws)})
+	}
+	return lmResult{transcript: tr, score: score}
+}
+
+// withPosteriors sets the confidence of words (from segs, fillers removed)
+// to their lattice posteriors; 0 when the lattice lacks the word there.
+func withPosteriors(words []pipeline.Word, segs []segment, post map[nodeKey]float64) []pipeline.Word {
+	i := 0
+	for _, s := range segs {
+		if isFiller(s.word) {
+			continue
+		}
+		words[i].Confidence = float32(post[nodeKey{word: baseWord(s.word), start: s.start}])
+		i++
+	}
+	return words
+}
+
+// grammarPass decodes the kept audio with the turn's grammar and returns
+// the grammar's result, or the open-vocabulary one when it explains the
+// audio much better (see Config.GrammarRejection).
+func (u *utterance) grammarPass(g *grammar, lm lmResult) (pipeline.Transcript, error) {
+	d := u.d
+	name, err := d.grammarSearch(g)
+	if err != nil {
+		return pipeline.Transcript{}, err
+	}
+	if err := d.useSearch(name); err != nil {
+		return pipeline.Transcript{}, err
+	}
+	if err := d.setCMN(u.startCMN); err != nil { // the same features as the first pass
+		return pipeline.Transcript{}, err
+	}
+	if err := d.start(); err != nil {
+		return pipeline.Transcript{}, err
+	}
+	for a := d.audio; len(a) > 0; {
+		n := min(len(a), 4096)
+		if err := d.process(a[:n]); err != nil {
+			return pipeline.Transcript{}, err
+		}
+		a = a[n:]
+	}
+	if err := d.end(); err != nil {
+		return pipeline.Transcript{}, err
+	}
+	_, score := d.hyp()
+	segs := d.segments(nil)
+	frames := max(d.frames(), 1)
+	margin := float64(lm.score-score) / float64(frames)
+	u.r.log.Debug("grammar pass", "lm_score", lm.score, "grammar_score", score, "frames", frames,
+		"margin_per_frame", margin, "lm_text", lm.transcript.Text, "grammar_text", joinWords(segs))
+	if joinWords(segs) == "" || margin > u.r.cfg.GrammarRejection {
+		u.r.rejected.Add(1)
+		return lm.transcript, nil
+	}
+	conf := grammarConfidence(margin, u.r.cfg.GrammarRejection)
+	words := wordsOf(segs, u.start, conf)
+	tr := pipeline.Transcript{Text: textOf(words), Words: words, Confidence: float32(conf), Grammar: true}
+	for _, h := range d.nbest(u.r.cfg.Alternatives+1, nbestScan) {
+		if h.text != tr.Text && len(tr.Alternatives) < u.r.cfg.Alternatives {
+			tr.Alternatives = append(tr.Alternatives, pipeline.Alternative{Text: h.text})
+		}
+	}
+	if t := lm.transcript.Text; t != "" && t != tr.Text && !hasAlternative(tr.Alternatives, t) &&
+		len(tr.Alternatives) < u.r.cfg.Alternatives {
+		tr.Alternatives = append(tr.Alternatives, pipeline.Alternative{Text: t, Confidence: lm.transcript.Confidence})
+	}
+	return tr, nil
+}
+
+func hasAlternative(as []pipeline.Alternative, text string) bool {
+	for _, a := range as {
+		if a.Text == text {
+			return true
+		}
+	}
+	return false
+}
+
+// grammarConfidence maps the score margin per frame by which the open
+// vocabulary beats the grammar to a confidence: 0.5 at the rejection
+// threshold, about 0.98 when the grammar explains the audio as well as the
+// open vocabulary, more when it explains it better.
+func grammarConfidence(margin, threshold float64) float64 {
+	scale := max(threshold/4, 1)
+	return 1 / (1 + math.Exp((margin-threshold)/scale))
+}
+
+// span returns the stream times of the audio decoded so far, for logs.
+func (u *utterance) span() (time.Duration, time.Duration) {
+	return sampleTime(u.start), sampleTime(u.start + u.n)
+}
