@@ -44,10 +44,12 @@
 // engine's, synthesizes the clause into its own buffer, releases the lock
 // and only then writes the clause's chunks, so a caller's backpressure
 // never holds the engine. The throughput consequence: the whole process
-// synthesizes espeak-ng speech at about 150-190 seconds of speech per
-// second on the project's 2-core machine (go test -bench Parallel
-// ./tts/espeak) however many Synthesizers exist, and when more callers ask
-// than that, their first chunks wait their turn (the lock is FIFO).
+// synthesizes at most a few hundred seconds of espeak-ng speech per second
+// (150 to 430 on the project's shared 2-core machine, go test -bench
+// Parallel ./tts/espeak), however many Synthesizers exist; when callers ask
+// for more, their first chunks wait their turn (the lock is FIFO): with 32
+// callers asking back to back, the median first chunk comes after about
+// 190 ms instead of 7 ms.
 //
 // espeak-ng is initialized once per process, by the first New, with that
 // Synthesizer's Config.DataPath; a later New with another data path fails
@@ -63,9 +65,10 @@
 // from run to run (its voice source keeps noise and jitter state from one
 // synthesis to the next), by a few milliseconds per sentence.
 //
-// Measured on the project's 2-core machine (go test -bench . ./tts/espeak,
-// 16 kHz): a twelve-word English sentence synthesizes at about 0.004 times
-// real time, its first chunk written after about 9 ms; Mandarin likewise,
-// after about 17 ms for a twenty-character sentence. A request allocates
+// Measured on the project's shared 2-core machine (go test -bench .
+// ./tts/espeak, 16 kHz, medians of three runs under a load average of 5
+// to 7): a twelve-word English sentence synthesizes at about 0.0045 times
+// real time, its first chunk written after about 7 ms; a twenty-character
+// Mandarin sentence at about 0.004, after about 15 ms. A request allocates
 // one cgo handle, whatever its number of chunks.
 package espeak

@@ -147,20 +147,22 @@ func (s *Synthesizer) Synthesize(ctx context.Context, req pipeline.SpeechRequest
 	if !ok {
 		return fmt.Errorf("%w: cannot resample %d Hz to %d Hz", ErrUnsupportedRate, nativeRate, rate)
 	}
-	defer s.resamplers[rate].Put(rs)
 	j := s.jobs.Get().(*job)
-	defer s.jobs.Put(j)
 	j.ctx, j.closing = ctx, s.closing
 	h := cgo.NewHandle(j)
-	defer h.Delete()
 	e := emitter{w: w, text: req.Text, rate: rate, rs: rs, out: j.out[:0],
 		lead: s.cfg.LeadingSilence, trail: s.cfg.TrailingSilence}
-	defer func() { j.out = e.out }()
+	defer func() { // also when the writer panics
+		h.Delete()
+		j.out, j.ctx, j.closing = e.out, nil, nil
+		s.jobs.Put(j)
+		rs.Reset()
+		s.resamplers[rate].Put(rs)
+	}()
 	for start := 0; start < len(req.Text); {
 		end := nextClause(req.Text, start)
 		if j.clean.clean(req.Text, start, end) {
 			if err := s.clause(j, h, voice, &e, end, !speakable(req.Text[end:])); err != nil {
-				rs.Reset()
 				return err
 			}
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/parley-voice/parley/pipeline"
 	"github.com/parley-voice/parley/pipeline/audio"
+	"gopkg.in/yaml.v3"
 )
 
 const (
@@ -319,5 +320,48 @@ func TestVoices(t *testing.T) {
 		if !found[want] {
 			t.Errorf("Voices lacks %q", want)
 		}
+	}
+}
+
+func TestSynthesizeWriterPanics(t *testing.T) {
+	s := newSynth(t)
+	r := recorder{hook: func(n int) error {
+		if n == 2 {
+			panic("writer bug")
+		}
+		return nil
+	}}
+	func() {
+		defer func() {
+			if p := recover(); p != "writer bug" {
+				t.Fatalf("recovered %v, want the writer's panic", p)
+			}
+		}()
+		_ = s.Synthesize(context.Background(), pipeline.SpeechRequest{Text: sentence}, &r)
+	}()
+	// The engine was released: the synthesizer is still usable.
+	checkChunks(t, "Still here.", audio.PipelineRate, speak(t, s, pipeline.SpeechRequest{Text: "Still here."}))
+}
+
+func TestConfigAccessor(t *testing.T) {
+	s := newSynth(t, WithConfig(DefaultConfig()), WithVoice("cmn"), WithWordsPerMinute(200), WithPitch(40), nil)
+	if c := s.Config(); c.Voice != "cmn" || c.WordsPerMinute != 200 || c.Pitch != 40 {
+		t.Errorf("Config() = %+v", c)
+	}
+	if err := DefaultConfig().Validate(); err != nil {
+		t.Errorf("DefaultConfig: %v", err)
+	}
+}
+
+func TestConfigYAML(t *testing.T) {
+	c := DefaultConfig()
+	doc := "voice: cmn\nwords_per_minute: 160\npitch: 45\ndata_path: /opt/espeak\ntrailing_silence: 300ms\n"
+	if err := yaml.Unmarshal([]byte(doc), &c); err != nil {
+		t.Fatal(err)
+	}
+	want := DefaultConfig()
+	want.Voice, want.WordsPerMinute, want.Pitch, want.DataPath, want.TrailingSilence = "cmn", 160, 45, "/opt/espeak", 300*time.Millisecond
+	if c != want {
+		t.Errorf("decoded %+v, want %+v", c, want)
 	}
 }

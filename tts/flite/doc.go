@@ -20,8 +20,8 @@
 // Text is synthesized clause by clause (a sentence, a line, or at most 400
 // bytes cut at a comma or space), and within a clause flite's vocoder
 // streams its output every 20 ms of audio, so the first word of a
-// twelve-word sentence is written about 35 ms after the call with slt
-// (2 ms with kal16), and memory holds one clause whatever the text's
+// twelve-word sentence is written about 40 ms after the call with slt
+// (2.5 ms with kal16), and memory holds one clause whatever the text's
 // length. flite begins and ends every utterance with about 200 ms of
 // silence; Config.LeadingSilence and Config.TrailingSilence trim the
 // request's ends so that the caller does not hear it as latency. The text
@@ -63,10 +63,13 @@
 // thread inside flite: synthesis of a clause runs ahead of the writer,
 // which is what bounds memory to one clause.
 //
-// Measured on the project's 2-core machine (go test -bench . ./tts/flite,
-// twelve-word sentence, 16 kHz): slt synthesizes at about 0.02-0.03 times
-// real time (about 40 seconds of speech per CPU second), first word after
-// about 35 ms; kal16 at about 0.001 times real time, first word after 2 ms.
-// A request allocates a cgo handle, and a goroutine per clause, whatever
-// its number of chunks.
+// Measured on the project's shared 2-core machine (go test -bench .
+// ./tts/flite, twelve-word sentence at 16 kHz, medians of three runs under
+// a load average of 5 to 7): slt synthesizes at 0.02-0.035 times real time
+// and writes its first word 37-47 ms after the call (rms and awb alike);
+// kal16 at 0.0015 times real time, first word after 2.5 ms; kal at 0.004,
+// after 9 ms. With both CPUs synthesizing slt, the process makes about 40
+// seconds of speech per second. A request allocates a cgo handle, and a
+// goroutine per clause, whatever its number of chunks (0.2 allocations
+// per chunk).
 package flite

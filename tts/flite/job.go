@@ -41,7 +41,7 @@ type job struct {
 	result int   // synthClause's result, once done
 	failed error // why the clause did not run, once done
 
-	stop  atomic.Bool   // the writer failed: stop synthesizing
+	stop  atomic.Bool   // the writer failed or returned: stop synthesizing
 	ready chan struct{} // capacity 1: there is news for the writer
 	wg    sync.WaitGroup
 }

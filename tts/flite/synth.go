@@ -140,17 +140,19 @@ func (s *Synthesizer) Synthesize(ctx context.Context, req pipeline.SpeechRequest
 	if err != nil {
 		return err
 	}
-	defer s.resamplers[[2]int{rs.InRate(), rs.OutRate()}].Put(rs)
 	j := s.jobs.Get().(*job)
-	defer s.jobs.Put(j)
 	j.ctx, j.closing = ctx, s.closing
 	h := cgo.NewHandle(j)
-	defer h.Delete()
 	e := emitter{w: w, text: req.Text, rate: rate, rs: rs, out: j.out[:0],
 		lead: s.cfg.LeadingSilence, trail: s.cfg.TrailingSilence}
-	defer func() { j.out = e.out }()
-	if err := s.speak(j, h, voice, &e); err != nil {
+	defer func() { // also when the writer panics
+		h.Delete()
+		j.out, j.ctx, j.closing = e.out, nil, nil
+		s.jobs.Put(j)
 		rs.Reset()
+		s.resamplers[[2]int{rs.InRate(), rs.OutRate()}].Put(rs)
+	}()
+	if err := s.speak(j, h, voice, &e); err != nil {
 		return err
 	}
 	return e.flush()
