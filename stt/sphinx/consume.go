@@ -23,6 +23,9 @@ type consumer struct {
 	// decoding failed, until its end, which then yields an empty final.
 	skip      bool
 	skipStart int64
+	// dropped is the audio the queue dropped since the last final, logged
+	// once per final.
+	dropped int64
 }
 
 // consume is the decoding goroutine's body.
@@ -96,6 +99,7 @@ func (c *consumer) acquire(sl slot) {
 
 // handle processes one slot.
 func (c *consumer) handle(sl slot, data []int16) {
+	c.noteDropped()
 	if sl.flags&slotStart != 0 && !c.startSlot(sl) {
 		return
 	}
@@ -131,7 +135,6 @@ func (c *consumer) handle(sl slot, data []int16) {
 	if sl.flags&slotEnd != 0 {
 		c.finish(true)
 	}
-	c.noteDropped()
 }
 
 // startSlot begins the utterance a start slot opens; false when the slot
@@ -250,6 +253,11 @@ func (c *consumer) emit(t pipeline.Transcript) {
 		if t.Text == "" {
 			c.s.r.empty.Add(1)
 		}
+		if c.dropped > 0 {
+			c.s.log.Warn("recognition backlog full: dropped the oldest audio of an utterance",
+				"dropped", sampleTime(c.dropped), "backlog", c.s.r.cfg.Backlog)
+			c.dropped = 0
+		}
 	}
 	c.s.sink.WriteTranscript(t)
 }
@@ -258,6 +266,6 @@ func (c *consumer) emit(t pipeline.Transcript) {
 func (c *consumer) noteDropped() {
 	if n := c.s.q.takeDropped(); n > 0 {
 		c.s.r.dropped.Add(uint64(n))
-		c.s.log.Warn("recognition backlog full: dropped the oldest audio", "dropped", sampleTime(n))
+		c.dropped += n
 	}
 }

@@ -9,8 +9,8 @@ import (
 
 // dictionary is a read-only index of the engine's pronunciation dictionary
 // (one "word PH O NES" entry per line, variants as "word(2)"), used to check
-// hint and grammar words before any decoder is involved and to derive
-// pronunciations for words it lacks. It keeps the file in one string and
+// grammar words before any decoder is involved, and to suggest spellings
+// for words it lacks. It keeps the file in one string and
 // the entries' offsets sorted by word (about 3.7 MB for cmudict-en-us). It
 // is safe for concurrent use.
 type dictionary struct {
@@ -94,104 +94,40 @@ func (d *dictionary) has(word string) bool {
 	return ok
 }
 
-// wordPron is a word and the phones to add it to a decoder with.
-type wordPron struct {
-	word, phones string
-}
+// minPart is the shortest part of a compound suggestion.
+const minPart = 2
 
-// Limits of pronunciation derivation.
-const (
-	// maxDeriveLen is the longest word derive tries.
-	maxDeriveLen = 40
-	// maxSpelledLen is the longest word spelled letter by letter
-	// ("sku", "ps5"): longer unknown words are more likely real words the
-	// engine would mispronounce than acronyms.
-	maxSpelledLen = 5
-	// minPart is the shortest part of a compound.
-	minPart = 2
-)
-
-// derive builds a pronunciation for a word the dictionary lacks, from
-// words it has, in this order:
-//
-//   - the word in lower case ("Yes" is pronounced as "yes");
-//   - a compound of two or three dictionary words, the longest first part
-//     first ("smartwatch" = smart + watch, "backorder" = back + order);
-//   - hyphen-, dot- or apostrophe-separated parts, each derived;
-//   - at most maxSpelledLen letters and digits spelled one by one ("sku",
-//     "ps5").
-//
-// It reports false when none applies; such a word cannot be recognised.
-func (d *dictionary) derive(word string) (string, bool) {
-	if word == "" || len(word) > maxDeriveLen {
-		return "", false
-	}
+// suggest proposes dictionary spelling for a word the dictionary lacks:
+// the word in lower case ("Yes": "yes"), or a compound of two or three
+// dictionary words written apart ("smartwatch": "smart watch"). It
+// returns "" when it has nothing to propose.
+func (d *dictionary) suggest(word string) string {
 	lw := strings.ToLower(word)
-	if p, ok := d.pron(lw); ok {
-		return p, true
+	if lw != word && d.has(lw) {
+		return lw
 	}
-	if p, ok := d.compound(lw, 3); ok {
-		return p, true
+	if len(lw) > 40 {
+		return ""
 	}
-	if parts := strings.FieldsFunc(lw, func(r rune) bool { return r == '-' || r == '.' || r == '_' }); len(parts) > 1 {
-		var ps []string
-		for _, part := range parts {
-			p, ok := d.derive(part)
-			if !ok {
-				return "", false
-			}
-			ps = append(ps, p)
-		}
-		return strings.Join(ps, " "), true
-	}
-	return d.spell(lw)
+	return d.compound(lw, 3)
 }
 
-// compound splits w into at most parts dictionary words of at least minPart
-// letters.
-func (d *dictionary) compound(w string, parts int) (string, bool) {
+// compound splits w into at most parts dictionary words of at least
+// minPart letters, the longest first part first.
+func (d *dictionary) compound(w string, parts int) string {
 	if parts < 2 || len(w) < 2*minPart {
-		return "", false
+		return ""
 	}
 	for i := len(w) - minPart; i >= minPart; i-- {
-		head, ok := d.pron(w[:i])
-		if !ok {
+		if !d.has(w[:i]) {
 			continue
 		}
-		if tail, ok := d.pron(w[i:]); ok {
-			return head + " " + tail, true
+		if d.has(w[i:]) {
+			return w[:i] + " " + w[i:]
 		}
-		if tail, ok := d.compound(w[i:], parts-1); ok {
-			return head + " " + tail, true
+		if tail := d.compound(w[i:], parts-1); tail != "" {
+			return w[:i] + " " + tail
 		}
 	}
-	return "", false
-}
-
-// spell pronounces a short run of letters and digits one by one, letters
-// by their names ("a." is EY in the dictionary).
-func (d *dictionary) spell(w string) (string, bool) {
-	if len(w) > maxSpelledLen {
-		return "", false
-	}
-	digitNames := [10]string{"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
-	ps := make([]string, 0, len(w))
-	for i := 0; i < len(w); i++ {
-		c := w[i]
-		var key string
-		switch {
-		case c >= 'a' && c <= 'z':
-			key = string([]byte{c, '.'})
-		case c >= '0' && c <= '9':
-			key = digitNames[c-'0']
-		default:
-			return "", false
-		}
-		p, ok := d.pron(key)
-		if !ok {
-			return "", false
-		}
-		ps = append(ps, p)
-	}
-	return strings.Join(ps, " "), true
+	return ""
 }

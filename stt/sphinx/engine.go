@@ -36,20 +36,42 @@ static fsg_model_t *parley_jsgf_fsg(const char *text, logmath_t *lmath, float lw
 }
 
 // parley_cmn_get copies the cepstral mean the decoder normalizes with into
-// out (n floats) and returns its length, or -1.
-static int parley_cmn_get(ps_decoder_t *ps, float *out, int n) {
+// out (n floats), sets *frames to the frames of evidence behind it, and
+// returns its length, or -1.
+static int parley_cmn_get(ps_decoder_t *ps, float *out, int n, int *frames) {
 	feat_t *f = ps_get_feat(ps);
 	if (f == NULL || f->cmn_struct == NULL || f->cmn_struct->veclen > n) return -1;
 	cmn_live_get(f->cmn_struct, out);
+	*frames = f->cmn_struct->nframe;
 	return f->cmn_struct->veclen;
 }
 
-// parley_cmn_set sets the cepstral mean (n floats, the decoder's length).
-static int parley_cmn_set(ps_decoder_t *ps, const float *v, int n) {
+// parley_cmn_set sets the cepstral mean (n floats, the decoder's length)
+// as the mean of frames frames, so that the frames decoded next move it in
+// proportion.
+static int parley_cmn_set(ps_decoder_t *ps, const float *v, int n, int frames) {
 	feat_t *f = ps_get_feat(ps);
-	if (f == NULL || f->cmn_struct == NULL || f->cmn_struct->veclen != n) return -1;
-	cmn_live_set(f->cmn_struct, v);
+	if (f == NULL || f->cmn_struct == NULL || f->cmn_struct->veclen != n || frames <= 0) return -1;
+	cmn_t *c = f->cmn_struct;
+	cmn_live_set(c, v);
+	for (int i = 0; i < n; i++) c->sum[i] = v[i] * frames;
+	c->nframe = frames;
 	return 0;
+}
+
+// parley_cmn_update recomputes the mean from the frames decoded so far.
+static void parley_cmn_update(ps_decoder_t *ps) {
+	feat_t *f = ps_get_feat(ps);
+	if (f != NULL && f->cmn_struct != NULL) cmn_live_update(f->cmn_struct);
+}
+
+// parley_batch_cmn makes the next utterance normalized with its own
+// cepstral mean when it is processed whole. The engine switches a decoder
+// to running normalization for good the first time it decodes live, which
+// would make whole-utterance results depend on the decoder's history.
+static void parley_batch_cmn(ps_decoder_t *ps) {
+	feat_t *f = ps_get_feat(ps);
+	if (f != NULL) f->cmn = CMN_BATCH;
 }
 
 // parley_seg reads one segment in a single call.
@@ -102,34 +124,55 @@ type decoder struct {
 	lmath *C.logmath_t
 	id    int
 
-	// grammars maps a grammar's hash to its search name, oldest first in
+	// grammars maps a grammar's text to its search name, oldest first in
 	// order; at most maxGrammarSearches are kept.
-	grammars map[uint64]string
-	order    []uint64
-	// added holds the words this decoder learnt from hints.
-	added map[string]struct{}
+	grammars map[string]string
+	order    []string
 	// audio keeps the current utterance for a grammar's second pass.
 	audio []int16
 	// cmnInit is the cepstral mean the model starts from.
 	cmnInit cmnState
 }
 
+// maxGrammarSearches bounds the grammar searches cached on a decoder; the
+// least recently compiled one is dropped first.
+const maxGrammarSearches = 16
+
 // maxCeps bounds the cepstral vector length (13 for the en-us model).
 const maxCeps = 32
 
-// cmnState is a cepstral mean: the channel estimate the decoder subtracts
-// from every frame, which it adapts as it hears a caller. Streams keep
-// their own, so decoders shared between calls neither carry one caller's
-// channel to the next nor make results depend on which decoder a call got.
+// Cepstral mean adaptation. The decoder subtracts a running mean of the
+// cepstra (the channel: phone line, microphone, voice) from every frame.
+// The engine updates it only at the end of an utterance, from a prior worth
+// 500 frames, so a new caller's first utterance is decoded with the
+// model's generic mean, which costs much accuracy on a mismatched channel
+// (telephone band audio above all). Streams instead start from the generic
+// mean weighted as firstCMNFrames frames and update it every cmnEvery
+// samples during the utterance, so it adapts within the first second, and
+// keep their own mean from utterance to utterance (capped at maxCMNFrames
+// of evidence, so it keeps tracking the caller).
+const (
+	firstCMNFrames = 50
+	maxCMNFrames   = 500
+	cmnEvery       = 1600 // 100 ms
+)
+
+// cmnState is a cepstral mean and the frames of evidence behind it. Streams
+// keep their own, so decoders shared between calls neither carry one
+// caller's channel to the next nor make results depend on which decoder a
+// call got.
 type cmnState struct {
-	v [maxCeps]float32
-	n int
+	v      [maxCeps]float32
+	n      int
+	frames int
 }
 
 // getCMN returns the decoder's current cepstral mean.
 func (d *decoder) getCMN() cmnState {
 	var c cmnState
-	c.n = max(int(C.parley_cmn_get(d.ps, (*C.float)(unsafe.Pointer(&c.v[0])), maxCeps)), 0)
+	var frames C.int
+	c.n = max(int(C.parley_cmn_get(d.ps, (*C.float)(unsafe.Pointer(&c.v[0])), maxCeps, &frames)), 0)
+	c.frames = min(max(int(frames), 1), maxCMNFrames)
 	return c
 }
 
@@ -138,19 +181,14 @@ func (d *decoder) setCMN(c cmnState) error {
 	if c.n == 0 {
 		return nil
 	}
-	if C.parley_cmn_set(d.ps, (*C.float)(unsafe.Pointer(&c.v[0])), C.int(c.n)) < 0 {
+	if C.parley_cmn_set(d.ps, (*C.float)(unsafe.Pointer(&c.v[0])), C.int(c.n), C.int(max(c.frames, 1))) < 0 {
 		return fmt.Errorf("%w: cannot set the cepstral mean", ErrEngine)
 	}
 	return nil
 }
 
-// maxGrammarSearches bounds the grammar searches cached on a decoder; the
-// least recently compiled one is dropped first.
-const maxGrammarSearches = 16
-
-// maxAddedWords bounds the words a decoder learns from hints over its life,
-// so a stream of odd hints cannot grow it without end.
-const maxAddedWords = 1024
+// updateCMN folds the frames decoded so far into the cepstral mean.
+func (d *decoder) updateCMN() { C.parley_cmn_update(d.ps) }
 
 // newDecoder loads a decoder. args are extra engine arguments (name, value
 // pairs).
@@ -163,7 +201,7 @@ func newDecoder(m modelFiles, id int, args ...string) (*decoder, error) {
 		"-remove_silence", "no",
 		// Scoring every senone in every frame makes the path scores of
 		// different searches over the same audio comparable, which the
-		// grammar rejection relies on (about 5% more CPU).
+		// grammar rejection relies on (about 7% more CPU).
 		"-compallsen", "yes",
 	}, args...)
 	cargs := make([]*C.char, len(argv))
@@ -186,8 +224,9 @@ func newDecoder(m modelFiles, id int, args ...string) (*decoder, error) {
 			"check the files are complete (reinstall pocketsphinx-en-us or run make deps)", ErrEngine, m.hmm, m.lm, m.dict)
 	}
 	d := &decoder{ps: ps, lmath: C.ps_get_logmath(ps), id: id,
-		grammars: make(map[uint64]string), added: make(map[string]struct{})}
+		grammars: make(map[string]string)}
 	d.cmnInit = d.getCMN()
+	d.cmnInit.frames = firstCMNFrames
 	return d, nil
 }
 
@@ -215,7 +254,7 @@ func (d *decoder) useSearch(name string) error {
 
 // grammarSearch returns the search of grammar g, compiling it on first use.
 func (d *decoder) grammarSearch(g *grammar) (string, error) {
-	if name, ok := d.grammars[g.hash]; ok {
+	if name, ok := d.grammars[g.text]; ok {
 		return name, nil
 	}
 	if len(d.order) >= maxGrammarSearches {
@@ -226,7 +265,7 @@ func (d *decoder) grammarSearch(g *grammar) (string, error) {
 		C.free(unsafe.Pointer(cname))
 		delete(d.grammars, old)
 	}
-	name := fmt.Sprintf("g%016x", g.hash)
+	name := fmt.Sprintf("g%016x-%d", g.hash, len(g.text))
 	cname := C.CString(name)
 	defer C.free(unsafe.Pointer(cname))
 	ctext := C.CString(g.text)
@@ -234,36 +273,9 @@ func (d *decoder) grammarSearch(g *grammar) (string, error) {
 	if C.ps_set_jsgf_string(d.ps, cname, ctext) < 0 {
 		return "", fmt.Errorf("%w: the engine could not compile the grammar", ErrGrammar)
 	}
-	d.grammars[g.hash] = name
-	d.order = append(d.order, g.hash)
+	d.grammars[g.text] = name
+	d.order = append(d.order, g.text)
 	return name, nil
-}
-
-// learn adds words (with their derived pronunciations) the decoder does not
-// know yet to its dictionary and language model. The search is rebuilt
-// once, after the last word (about 0.2 s).
-func (d *decoder) learn(words []wordPron) error {
-	var todo []wordPron
-	for _, w := range words {
-		if _, ok := d.added[w.word]; !ok && len(d.added)+len(todo) < maxAddedWords {
-			todo = append(todo, w)
-		}
-	}
-	for i, w := range todo {
-		cw, cp := C.CString(w.word), C.CString(w.phones)
-		update := C.int(0)
-		if i == len(todo)-1 {
-			update = 1
-		}
-		rc := C.ps_add_word(d.ps, cw, cp, update)
-		C.free(unsafe.Pointer(cw))
-		C.free(unsafe.Pointer(cp))
-		if rc < 0 {
-			return fmt.Errorf("%w: cannot add the word %q (%s)", ErrEngine, w.word, w.phones)
-		}
-		d.added[w.word] = struct{}{}
-	}
-	return nil
 }
 
 // start begins an utterance on the active search. Frame numbers restart at
@@ -281,6 +293,20 @@ func (d *decoder) process(samples []int16) error {
 		return nil
 	}
 	if C.ps_process_raw(d.ps, (*C.int16)(unsafe.Pointer(&samples[0])), C.size_t(len(samples)), C.FALSE, C.FALSE) < 0 {
+		return fmt.Errorf("%w: decoding failed", ErrEngine)
+	}
+	return nil
+}
+
+// processAll decodes a whole utterance given at once: the engine then
+// normalizes it with its own cepstral mean (batch normalization), which is
+// more accurate than the running estimate of live decoding.
+func (d *decoder) processAll(samples []int16) error {
+	if len(samples) == 0 {
+		return nil
+	}
+	C.parley_batch_cmn(d.ps)
+	if C.ps_process_raw(d.ps, (*C.int16)(unsafe.Pointer(&samples[0])), C.size_t(len(samples)), C.FALSE, C.TRUE) < 0 {
 		return fmt.Errorf("%w: decoding failed", ErrEngine)
 	}
 	return nil

@@ -35,8 +35,8 @@ var (
 	// ErrGrammar means Hints.Grammar is not a usable JSGF grammar; the
 	// message says what is wrong.
 	ErrGrammar = errors.New("sphinx: invalid grammar")
-	// ErrUnknownWord means a grammar uses words the dictionary lacks and
-	// whose pronunciation cannot be derived; see UnknownWordError.
+	// ErrUnknownWord means a grammar uses words the dictionary lacks; see
+	// UnknownWordError.
 	ErrUnknownWord = errors.New("sphinx: word not in the dictionary")
 	// ErrBusy means no decoder became free within the acquire timeout
 	// (Config.AcquireTimeout): raise max_decoders if the host has the
@@ -49,12 +49,28 @@ var (
 type UnknownWordError struct {
 	// Words are the unknown words, in grammar order.
 	Words []string
+	// Suggestions maps some of them to dictionary spelling: lower case
+	// ("Yes": "yes") or a compound written apart ("smartwatch": "smart
+	// watch").
+	Suggestions map[string]string
 }
 
 // Error says which words are unknown and what to do about them.
 func (e *UnknownWordError) Error() string {
-	return fmt.Sprintf("%v: %s (use dictionary words, lower case; compounds of dictionary words and "+
-		"short letter/digit codes are derived automatically)", ErrUnknownWord, strings.Join(e.Words, ", "))
+	var b strings.Builder
+	fmt.Fprintf(&b, "%v: %s", ErrUnknownWord, strings.Join(e.Words, ", "))
+	var tips []string
+	for _, w := range e.Words {
+		if s, ok := e.Suggestions[w]; ok {
+			tips = append(tips, fmt.Sprintf("%q for %q", s, w))
+		}
+	}
+	if len(tips) > 0 {
+		fmt.Fprintf(&b, " (write %s)", strings.Join(tips, ", "))
+	} else {
+		b.WriteString(" (grammar words must be dictionary words, in lower case)")
+	}
+	return b.String()
 }
 
 // Unwrap returns ErrUnknownWord and ErrGrammar.

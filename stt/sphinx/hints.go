@@ -21,16 +21,13 @@ const (
 	maxCachedGrammars = 128
 )
 
-// grammar is a checked JSGF grammar.
+// grammar is a checked JSGF grammar; hash names its searches.
 type grammar struct {
 	text string
 	hash uint64
-	// learn holds the grammar's words the dictionary lacks, with derived
-	// pronunciations, to add to a decoder before compiling the grammar.
-	learn []wordPron
 }
 
-// phrase is one hint phrase, normalized to dictionary spelling.
+// phrase is one hint phrase, as lower-case words.
 type phrase struct {
 	words  []string
 	joined string // the words without spaces, to match split compounds
@@ -41,9 +38,6 @@ type phrase struct {
 type compiledHints struct {
 	grammar *grammar
 	phrases []phrase
-	// learn holds the phrase words the dictionary lacks, with derived
-	// pronunciations.
-	learn []wordPron
 }
 
 // compileHints checks h. Empty hints compile to nil. On error, the returned
@@ -53,7 +47,7 @@ func (r *Recognizer) compileHints(h pipeline.Hints) (*compiledHints, error) {
 		return nil, nil
 	}
 	c := &compiledHints{}
-	c.phrases, c.learn = r.compilePhrases(h.Phrases)
+	c.phrases = compilePhrases(h.Phrases)
 	var err error
 	if strings.TrimSpace(h.Grammar) != "" {
 		c.grammar, err = r.compileGrammar(h.Grammar)
@@ -64,34 +58,20 @@ func (r *Recognizer) compileHints(h pipeline.Hints) (*compiledHints, error) {
 	return c, err
 }
 
-// compilePhrases normalizes hint phrases and finds the words the
-// dictionary lacks but whose pronunciation can be derived. Words that can
-// be neither found nor derived are kept for matching only.
-func (r *Recognizer) compilePhrases(in []string) ([]phrase, []wordPron) {
+// compilePhrases normalizes hint phrases for matching. A phrase word the
+// dictionary lacks cannot be recognised as such, but still matches the
+// words that spell it ("smart watch" for "smartwatch").
+func compilePhrases(in []string) []phrase {
 	var out []phrase
-	var learn []wordPron
-	seen := make(map[string]bool)
 	for _, p := range in[:min(len(in), maxPhrases)] {
 		words := normalizeWords(p)
 		if len(words) == 0 {
 			continue
 		}
 		words = words[:min(len(words), maxPhraseWords)]
-		for _, w := range words {
-			if seen[w] {
-				continue
-			}
-			seen[w] = true
-			if r.dict.has(w) {
-				continue
-			}
-			if ph, ok := r.dict.derive(w); ok {
-				learn = append(learn, wordPron{word: w, phones: ph})
-			}
-		}
 		out = append(out, phrase{words: words, joined: strings.Join(words, "")})
 	}
-	return out, learn
+	return out
 }
 
 // normalizeWords lower-cases a phrase and splits it into words, dropping
@@ -117,6 +97,10 @@ func (r *Recognizer) compileGrammar(text string) (*grammar, error) {
 	if strings.IndexByte(text, 0) >= 0 {
 		return nil, fmt.Errorf("%w: the text holds a NUL byte", ErrGrammar)
 	}
+	if importsGrammar(text) {
+		// The engine would look for the imported grammar in files.
+		return nil, fmt.Errorf("%w: import statements are not supported (put every rule in the grammar)", ErrGrammar)
+	}
 	r.gmu.Lock()
 	defer r.gmu.Unlock()
 	if r.lmath == nil {
@@ -129,23 +113,13 @@ func (r *Recognizer) compileGrammar(text string) (*grammar, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(words) == 0 {
+		return nil, fmt.Errorf("%w: the public rule produces no words (check the rules it references are defined)", ErrGrammar)
+	}
+	if err := r.checkWords(words); err != nil {
+		return nil, err
+	}
 	g := &grammar{text: text}
-	var unknown []string
-	seen := make(map[string]bool)
-	for _, w := range words {
-		if seen[w] || r.dict.has(w) {
-			continue
-		}
-		seen[w] = true
-		if ph, ok := r.dict.derive(w); ok {
-			g.learn = append(g.learn, wordPron{word: w, phones: ph})
-		} else {
-			unknown = append(unknown, w)
-		}
-	}
-	if len(unknown) > 0 {
-		return nil, &UnknownWordError{Words: unknown}
-	}
 	h := fnv.New64a()
 	h.Write([]byte(text))
 	g.hash = h.Sum64()
@@ -159,16 +133,56 @@ func (r *Recognizer) compileGrammar(text string) (*grammar, error) {
 	return g, nil
 }
 
-// allLearn returns the words a decoder must know for these hints.
-func (c *compiledHints) allLearn() []wordPron {
-	if c == nil {
-		return nil
+// checkWords reports the words the dictionary lacks.
+func (r *Recognizer) checkWords(words []string) error {
+	var unknown []string
+	var tips map[string]string
+	seen := make(map[string]bool)
+	for _, w := range words {
+		if seen[w] || r.dict.has(w) {
+			continue
+		}
+		seen[w] = true
+		unknown = append(unknown, w)
+		if s := r.dict.suggest(w); s != "" {
+			if tips == nil {
+				tips = make(map[string]string)
+			}
+			tips[w] = s
+		}
 	}
-	if c.grammar == nil || len(c.grammar.learn) == 0 {
-		return c.learn
+	if len(unknown) > 0 {
+		return &UnknownWordError{Words: unknown, Suggestions: tips}
 	}
-	if len(c.learn) == 0 {
-		return c.grammar.learn
+	return nil
+}
+
+// importsGrammar reports an import statement outside comments.
+func importsGrammar(text string) bool {
+	for len(text) > 0 {
+		i := strings.IndexAny(text, "/i")
+		if i < 0 {
+			return false
+		}
+		text = text[i:]
+		switch {
+		case strings.HasPrefix(text, "/*"):
+			end := strings.Index(text[2:], "*/")
+			if end < 0 {
+				return false
+			}
+			text = text[end+4:]
+		case strings.HasPrefix(text, "//"):
+			end := strings.IndexByte(text, '\n')
+			if end < 0 {
+				return false
+			}
+			text = text[end:]
+		case strings.HasPrefix(text, "import") && strings.HasPrefix(strings.TrimLeft(text[len("import"):], " \t\r\n"), "<"):
+			return true
+		default:
+			text = text[1:]
+		}
 	}
-	return append(append([]wordPron(nil), c.grammar.learn...), c.learn...)
+	return false
 }

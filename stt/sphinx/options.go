@@ -97,6 +97,10 @@ func WithMaxUtterance(d time.Duration) Option { return set(func(c *Config) { c.M
 // WithPreRoll sets the audio kept before speech onset (Config.PreRoll).
 func WithPreRoll(d time.Duration) Option { return set(func(c *Config) { c.PreRoll = d }) }
 
+// WithPostRoll sets the least audio decoded after speech ends
+// (Config.PostRoll).
+func WithPostRoll(d time.Duration) Option { return set(func(c *Config) { c.PostRoll = d }) }
+
 // WithBacklog sets the audio a stream queues for its decoder
 // (Config.Backlog).
 func WithBacklog(d time.Duration) Option { return set(func(c *Config) { c.Backlog = d }) }
@@ -113,6 +117,9 @@ func WithPhraseBonus(bonus float64) Option { return set(func(c *Config) { c.Phra
 // WithAlternatives sets the most n-best alternatives of a final result
 // (Config.Alternatives).
 func WithAlternatives(n int) Option { return set(func(c *Config) { c.Alternatives = n }) }
+
+// WithFlatPass turns the engine's second pass on or off (Config.FlatPass).
+func WithFlatPass(on bool) Option { return set(func(c *Config) { c.FlatPass = on }) }
 
 // WithLogger sets the logger for decoder loading (info), dropped audio and
 // busy decoders (warning) and per-utterance details (debug); streams log

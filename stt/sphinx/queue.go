@@ -140,6 +140,13 @@ func (q *queue) pop(dst []int16, stop bool) (slot, []int16, bool) {
 	return s, dst[:s.n], true
 }
 
+// idle clears running, for a producer that did not start a consumer.
+func (q *queue) idle() {
+	q.mu.Lock()
+	q.running = false
+	q.mu.Unlock()
+}
+
 // takeDropped returns and resets the count of dropped samples.
 func (q *queue) takeDropped() int64 {
 	q.mu.Lock()

@@ -27,7 +27,7 @@ type Recognizer struct {
 	clock pipeline.Clock
 
 	// Sizes in 16 kHz samples.
-	partialSamples, maxUttSamples, preRollSamples, backlogSamples int
+	partialSamples, maxUttSamples, preRollSamples, postRollSamples, backlogSamples int
 
 	gmu      sync.Mutex // guards lmath (freed by Close) and grammars
 	lmath    *logTable
@@ -69,11 +69,12 @@ func New(opts ...Option) (*Recognizer, error) {
 	}
 	r := &Recognizer{
 		cfg: cfg, files: files, dict: dict, log: o.logger, clock: o.clock,
-		partialSamples: audio.SamplesFor(16000, cfg.PartialInterval),
-		maxUttSamples:  audio.SamplesFor(16000, cfg.MaxUtterance),
-		preRollSamples: audio.SamplesFor(16000, cfg.PreRoll),
-		backlogSamples: audio.SamplesFor(16000, cfg.Backlog),
-		lmath:          lt, grammars: make(map[string]*grammar), streams: make(map[*stream]struct{}),
+		partialSamples:  audio.SamplesFor(16000, cfg.PartialInterval),
+		maxUttSamples:   audio.SamplesFor(16000, cfg.MaxUtterance),
+		preRollSamples:  audio.SamplesFor(16000, cfg.PreRoll),
+		postRollSamples: audio.SamplesFor(16000, cfg.PostRoll),
+		backlogSamples:  audio.SamplesFor(16000, cfg.Backlog),
+		lmath:           lt, grammars: make(map[string]*grammar), streams: make(map[*stream]struct{}),
 	}
 	r.pool = newPool(cfg.MaxDecoders, o.clock, r.loadDecoder)
 	if err := r.pool.preload(cfg.PreloadDecoders); err != nil {
@@ -89,7 +90,11 @@ func New(opts ...Option) (*Recognizer, error) {
 // loadDecoder loads one decoder for the pool.
 func (r *Recognizer) loadDecoder(id int) (*decoder, error) {
 	start := time.Now()
-	d, err := newDecoder(r.files, id)
+	flat := "no"
+	if r.cfg.FlatPass {
+		flat = "yes"
+	}
+	d, err := newDecoder(r.files, id, "-fwdflat", flat)
 	if err != nil {
 		r.log.Error("loading a decoder failed", "err", err)
 		return nil, err
@@ -105,8 +110,11 @@ func (r *Recognizer) Config() Config { return r.cfg }
 // Open starts a recognition stream for one call. cfg.Rate may be 8, 16, 24
 // or 48 kHz (audio is converted to 16 kHz); cfg.Language must be empty or
 // the model's language; cfg.Hints bias the first turn (an invalid grammar
-// is an error here). The stream lives until Close or until ctx is done; it
-// holds no decoder and no goroutine while the caller is silent.
+// is logged, and the first turn decoded with open vocabulary). The stream
+// lives until Close or until ctx is done; it holds no decoder and no
+// goroutine while the caller is silent. The stream also implements
+// pipeline.VoiceWriter; it is used from one goroutine (the session's
+// loop), and delivers results to sink from its decoding goroutine.
 func (r *Recognizer) Open(ctx context.Context, cfg pipeline.RecognitionConfig, sink pipeline.TranscriptSink) (pipeline.RecognitionStream, error) {
 	if sink == nil {
 		return nil, fmt.Errorf("%w: nil transcript sink", ErrInvalidConfig)
@@ -115,13 +123,16 @@ func (r *Recognizer) Open(ctx context.Context, cfg pipeline.RecognitionConfig, s
 		return nil, fmt.Errorf("%w: %q (the model at %s speaks %s)", ErrUnsupportedLanguage, cfg.Language,
 			r.cfg.ModelDir, r.cfg.Language)
 	}
-	hints, err := r.compileHints(cfg.Hints)
-	if err != nil {
-		return nil, fmt.Errorf("sphinx: first turn's hints: %w", err)
-	}
+	hints, herr := r.compileHints(cfg.Hints)
 	s, err := newStream(ctx, r, cfg, sink, hints)
 	if err != nil {
 		return nil, err
+	}
+	if herr != nil {
+		// Failing Open would leave the call without recognition (the
+		// session would retry with the same hints): decode the first turn
+		// with what is valid instead.
+		s.log.Warn("the first turn's hints are invalid; decoding it with open vocabulary", "err", herr)
 	}
 	r.mu.Lock()
 	if r.closed {
@@ -147,15 +158,24 @@ func (r *Recognizer) speaks(tag string) bool {
 	return primary(tag) == primary(r.cfg.Language)
 }
 
+// isClosed reports whether Close was called.
+func (r *Recognizer) isClosed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.closed
+}
+
 func (r *Recognizer) forget(s *stream) {
 	r.mu.Lock()
 	delete(r.streams, s)
 	r.mu.Unlock()
 }
 
-// Close closes the open streams (waiting for their goroutines), frees every
-// decoder and the model. It is idempotent; Open and Transcribe fail with
-// ErrClosed afterwards.
+// Close ends the open streams at once (they deliver no more results and
+// their writes fail with ErrClosed; their owners still call their Close),
+// waits for the streams' goroutines, and frees every decoder and the
+// model. A Transcribe under way finishes its current utterance first. It
+// is idempotent; Open and Transcribe fail with ErrClosed afterwards.
 func (r *Recognizer) Close() error {
 	r.mu.Lock()
 	if r.closed {
@@ -167,17 +187,21 @@ func (r *Recognizer) Close() error {
 	for s := range r.streams {
 		streams = append(streams, s)
 	}
+	clear(r.streams)
 	r.mu.Unlock()
-	var errs []error
+	cause := errors.New("recognizer closed")
 	for _, s := range streams {
-		errs = append(errs, s.Close())
+		s.abort(cause)
+	}
+	for _, s := range streams {
+		s.wg.Wait()
 	}
 	r.pool.close()
 	r.gmu.Lock()
 	r.lmath.free()
 	r.lmath = nil
 	r.gmu.Unlock()
-	return errors.Join(errs...)
+	return nil
 }
 
 // Stats describes a Recognizer's work since New.

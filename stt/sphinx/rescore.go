@@ -1,6 +1,7 @@
 package sphinx
 
 import (
+	"math"
 	"strings"
 
 	"github.com/parley-voice/parley/pipeline"
@@ -71,28 +72,32 @@ func longestMatch(words []string, i int, phrases []phrase) (int, *phrase) {
 	return bestJ, bestP
 }
 
-// rescore returns the index of the n-best hypothesis with the best score
-// plus bonus for each recognised word inside a hint phrase, preferring the
-// hypothesis ref (the decoder's best path) on ties. It returns ref when no
-// phrase matches anywhere.
-func rescore(hyps []hypothesis, ref int, phrases []phrase, bonus float64) int {
+// rescore returns the index of the n-best hypothesis to report instead of
+// the decoder's best path, or -1 to keep the best path. best is the best
+// path's text and ref its index in hyps (-1 when the list lacks it). Only a
+// hypothesis holding more hint words than the best path can replace it,
+// and only when its score plus bonus for each recognised word inside a
+// hint phrase beats the best path's (when the best path is in the list to
+// compare with); among several, the highest such total wins.
+func rescore(hyps []hypothesis, ref int, best string, phrases []phrase, bonus float64) int {
 	if len(phrases) == 0 || bonus <= 0 || len(hyps) == 0 {
-		return ref
+		return -1
 	}
-	best, bestScore := ref, 0.0
+	refCovered := matchPhrases(strings.Fields(best), phrases).covered
+	pick, pickScore := -1, math.Inf(-1)
 	if ref >= 0 {
-		bestScore = float64(hyps[ref].score) + bonus*float64(matchPhrases(strings.Fields(hyps[ref].text), phrases).covered)
+		pickScore = float64(hyps[ref].score) + bonus*float64(refCovered)
 	}
 	for i, h := range hyps {
-		if i == ref {
+		covered := matchPhrases(strings.Fields(h.text), phrases).covered
+		if covered <= refCovered {
 			continue
 		}
-		s := float64(h.score) + bonus*float64(matchPhrases(strings.Fields(h.text), phrases).covered)
-		if best < 0 || s > bestScore {
-			best, bestScore = i, s
+		if s := float64(h.score) + bonus*float64(covered); s > pickScore {
+			pick, pickScore = i, s
 		}
 	}
-	return best
+	return pick
 }
 
 // applyMerges rewrites the words of a result that spell a hint word as

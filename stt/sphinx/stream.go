@@ -49,6 +49,7 @@ type stream struct {
 	cmn cmnState
 
 	wg        sync.WaitGroup
+	startMu   sync.Mutex    // orders goroutine starts with abort
 	giveUp    chan struct{} // closed by Close or abort
 	closeOnce sync.Once
 	closed    atomic.Bool
@@ -142,7 +143,8 @@ func (s *stream) closedErr() error {
 
 // voice advances the stream by samples (16 kHz) with the session's speech
 // state: queue the pre-roll and the audio from speech onset, keep queueing
-// pad of audio after speech ends, then end the utterance.
+// pad (at least Config.PostRoll) of audio after speech ends, then end the
+// utterance.
 func (s *stream) voice(samples []int16, speaking bool, pad time.Duration) {
 	n := int64(len(samples))
 	switch {
@@ -157,7 +159,7 @@ func (s *stream) voice(samples []int16, speaking bool, pad time.Duration) {
 		s.enqueue(s.pos, samples)
 	case s.inUtt:
 		if s.trail < 0 {
-			s.trail = int64(audio.SamplesFor(16000, max(pad, 0)))
+			s.trail = int64(max(audio.SamplesFor(16000, max(pad, 0)), s.r.postRollSamples))
 		}
 		k := min(n, s.trail)
 		s.enqueue(s.pos, samples[:k])
@@ -200,15 +202,24 @@ func (s *stream) enqueue(pos int64, samples []int16) {
 	}
 }
 
-// push queues a slot, starting the decoding goroutine when none runs.
+// push queues a slot, starting the decoding goroutine when none runs
+// (and the stream was not aborted: no goroutine starts after abort, so
+// that waiting for the stream's goroutines after an abort is final).
 func (s *stream) push(sl slot, samples []int16) {
 	if sl.flags&slotStart != 0 {
 		s.uttQueued = true
 	}
-	if s.q.push(sl, samples) {
-		s.wg.Add(1)
-		go s.consume()
+	if !s.q.push(sl, samples) {
+		return
 	}
+	s.startMu.Lock()
+	defer s.startMu.Unlock()
+	if s.aborted.Load() {
+		s.q.idle()
+		return
+	}
+	s.wg.Add(1)
+	go s.consume()
 }
 
 // end queues the end of the current utterance at stream position at.
@@ -263,7 +274,9 @@ func (s *stream) Close() error {
 // any goroutine and does not wait.
 func (s *stream) abort(err error) {
 	s.abortErr.CompareAndSwap(nil, &err)
+	s.startMu.Lock()
 	s.aborted.Store(true)
+	s.startMu.Unlock()
 	s.closeOnce.Do(func() { close(s.giveUp) })
 }
 

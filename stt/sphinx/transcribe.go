@@ -12,8 +12,11 @@ import (
 
 // Batch decoding.
 const (
-	// batchBlock is the audio decoded between context checks (256 ms).
-	batchBlock = 4096
+	// batchUtterance bounds the utterances of a recording (besides
+	// Config.MaxUtterance): each is decoded in one engine call, so this
+	// also bounds how long Transcribe takes to notice its context ended
+	// (about 5 s of CPU at most).
+	batchUtterance = 15 * time.Second
 	// cutWindow is the span whose energy decides a cut between utterances
 	// of a long recording (300 ms, in 10 ms frames).
 	cutWindow = 30
@@ -23,8 +26,10 @@ const (
 // returns one final Transcript with all its words, timed from the start of
 // the recording. It decodes continuously on one decoder, waiting for one as
 // long as ctx allows: all the audio is decoded, silence included, in
-// utterances of at most Config.MaxUtterance, each cut at the quietest
-// 300 ms of its second half so that cuts fall in pauses. Hints apply to
+// utterances of at most Config.MaxUtterance (and 15 s), each cut at the
+// quietest 300 ms of its second half so that cuts fall in pauses, and each
+// decoded in one piece with its own cepstral mean (more accurate than live
+// decoding). ctx is checked between utterances. Hints apply to
 // every utterance. Text joins the utterances' texts; Confidence is the mean
 // word confidence; Alternatives are given for a recording of one
 // utterance; Grammar is set when every utterance with words matched the
@@ -39,10 +44,7 @@ func (r *Recognizer) Transcribe(ctx context.Context, f audio.Frame, h pipeline.H
 	if err != nil {
 		return pipeline.Transcript{}, fmt.Errorf("sphinx: hints: %w", err)
 	}
-	r.mu.Lock()
-	closed := r.closed
-	r.mu.Unlock()
-	if closed {
+	if r.isClosed() {
 		return pipeline.Transcript{}, fmt.Errorf("%w: recognizer closed", ErrClosed)
 	}
 	d, err := r.pool.acquire(ctx, nil, 0)
@@ -54,11 +56,18 @@ func (r *Recognizer) Transcribe(ctx context.Context, f audio.Frame, h pipeline.H
 
 	var parts []pipeline.Transcript
 	var cmn cmnState
+	limit := min(r.maxUttSamples, audio.SamplesFor(16000, batchUtterance))
 	for start := 0; start < len(samples); {
-		end := cutPoint(samples, start, r.maxUttSamples)
-		tr, err := r.decodeSpan(ctx, d, hints, samples[start:end], int64(start), &cmn)
+		if err := ctx.Err(); err != nil {
+			return pipeline.Transcript{}, err
+		}
+		if r.isClosed() {
+			return pipeline.Transcript{}, fmt.Errorf("%w: recognizer closed during transcription", ErrClosed)
+		}
+		end := cutPoint(samples, start, limit)
+		tr, err := r.decodeSpan(d, hints, samples[start:end], int64(start), &cmn)
 		if err != nil {
-			healthy = ctx.Err() != nil // an engine failure discards the decoder
+			healthy = false // an engine failure discards the decoder
 			return pipeline.Transcript{}, err
 		}
 		parts = append(parts, tr)
@@ -82,27 +91,15 @@ func to16k(f audio.Frame) ([]int16, error) {
 	return out, nil
 }
 
-// decodeSpan decodes one utterance of a recording.
-func (r *Recognizer) decodeSpan(ctx context.Context, d *decoder, h *compiledHints, pcm []int16, at int64,
-	cmn *cmnState) (pipeline.Transcript, error) {
+// decodeSpan decodes one utterance of a recording, in one piece.
+func (r *Recognizer) decodeSpan(d *decoder, h *compiledHints, pcm []int16, at int64, cmn *cmnState) (pipeline.Transcript, error) {
 	u, err := r.beginUtterance(d, h, at, cmn)
 	if err != nil {
 		return pipeline.Transcript{}, err
 	}
 	r.utterances.Add(1)
-	u.partialEvery = 0 // no partial results: nobody reads them
-	for len(pcm) > 0 {
-		if err := ctx.Err(); err != nil {
-			if aerr := u.abort(); aerr != nil {
-				return pipeline.Transcript{}, aerr
-			}
-			return pipeline.Transcript{}, err
-		}
-		n := min(len(pcm), batchBlock)
-		if _, _, err := u.feed(pcm[:n]); err != nil {
-			return pipeline.Transcript{}, err
-		}
-		pcm = pcm[n:]
+	if err := u.feedAll(pcm); err != nil {
+		return pipeline.Transcript{}, err
 	}
 	return u.finish()
 }

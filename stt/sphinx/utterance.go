@@ -2,10 +2,13 @@ package sphinx
 
 import (
 	"math"
-	"time"
 
 	"github.com/parley-voice/parley/pipeline"
 )
+
+// rescoreHypotheses is the least n-best hypotheses read when hint phrases
+// may promote one.
+const rescoreHypotheses = 10
 
 // nbestScan bounds the n-best entries read per utterance: the engine lists
 // the same words many times (other pronunciations and silences), and each
@@ -29,16 +32,17 @@ type utterance struct {
 	partialEvery int64
 	nextPartial  int64
 	lastPartial  string
+	// whole reports an utterance decoded in one piece (feedAll), whose
+	// grammar pass must then be decoded the same way.
+	whole bool
+	// margin is the grammar pass's score margin per frame, for the
+	// calibration of Config.GrammarRejection.
+	margin float64
 }
 
 // beginUtterance starts an utterance at stream position start on d, with
 // the turn's hints and the caller's cepstral mean (zero for a new caller).
 func (r *Recognizer) beginUtterance(d *decoder, h *compiledHints, start int64, cmn *cmnState) (*utterance, error) {
-	if learn := h.allLearn(); len(learn) > 0 {
-		if err := d.learn(learn); err != nil {
-			return nil, err
-		}
-	}
 	if err := d.useSearch(defaultSearch); err != nil {
 		return nil, err
 	}
@@ -69,7 +73,7 @@ func (u *utterance) grammar() *grammar {
 // feed decodes samples and returns a partial result when one is due and
 // its text changed.
 func (u *utterance) feed(samples []int16) (pipeline.Transcript, bool, error) {
-	if err := u.d.process(samples); err != nil {
+	if err := decodeLive(u.d, u.n, samples); err != nil {
 		return pipeline.Transcript{}, false, err
 	}
 	if u.grammar() != nil && len(u.d.audio)+len(samples) <= u.r.maxUttSamples {
@@ -89,6 +93,43 @@ func (u *utterance) feed(samples []int16) (pipeline.Transcript, bool, error) {
 	}
 	u.lastPartial = text
 	return pipeline.Transcript{Text: text, Start: sampleTime(u.start), End: sampleTime(u.start + u.n)}, true, nil
+}
+
+// liveChunk is the audio of one engine call in live decoding (20 ms). Calls
+// start at multiples of it from the utterance start, so two passes over
+// the same audio make the same calls and compute the same features.
+const liveChunk = 320
+
+// decodeLive decodes samples that follow off samples of the utterance, in
+// calls aligned on liveChunk, folding the frames decoded into the cepstral
+// mean every cmnEvery samples.
+func decodeLive(d *decoder, off int64, samples []int16) error {
+	for len(samples) > 0 {
+		k := min(liveChunk-int(off%liveChunk), len(samples))
+		if err := d.process(samples[:k]); err != nil {
+			return err
+		}
+		off += int64(k)
+		samples = samples[k:]
+		if off%cmnEvery == 0 {
+			d.updateCMN()
+		}
+	}
+	return nil
+}
+
+// feedAll decodes a whole utterance at once (see decoder.processAll); it
+// replaces feed, and yields no partial result.
+func (u *utterance) feedAll(samples []int16) error {
+	if err := u.d.processAll(samples); err != nil {
+		return err
+	}
+	if u.grammar() != nil {
+		u.d.audio = append(u.d.audio, samples...)
+	}
+	u.n += int64(len(samples))
+	u.whole = true
+	return nil
 }
 
 // abort ends the utterance without a result.
@@ -139,7 +180,11 @@ func (u *utterance) openResult() lmResult {
 	if u.hints != nil {
 		phrases = u.hints.phrases
 	}
-	hyps := d.nbest(u.r.cfg.Alternatives+1, nbestScan)
+	limit := u.r.cfg.Alternatives + 1
+	if len(phrases) > 0 {
+		limit = max(limit, rescoreHypotheses)
+	}
+	hyps := d.nbest(limit, nbestScan)
 	ref := -1
 	for i, h := range hyps {
 		if h.text == text {
@@ -147,14 +192,14 @@ func (u *utterance) openResult() lmResult {
 			break
 		}
 	}
-	if pick := rescore(hyps, ref, phrases, u.r.cfg.PhraseBonus); pick >= 0 && pick != ref {
+	if pick := rescore(hyps, ref, text, phrases, u.r.cfg.PhraseBonus); pick >= 0 {
 		words = withPosteriors(wordsOf(hyps[pick].segs, u.start, -1), hyps[pick].segs, post)
 		text = hyps[pick].text
 	}
 	words = applyMerges(words, phrases)
 	tr := pipeline.Transcript{Text: textOf(words), Words: words, Confidence: meanConfidence(words)}
 	for _, h := range hyps {
-		if h.text == text || len(tr.Alternatives) >= u.r.cfg.Alternatives {
+		if h.text == tr.Text || h.text == text || len(tr.Alternatives) >= u.r.cfg.Alternatives {
 			continue
 		}
 		ws := withPosteriors(wordsOf(h.segs, u.start, -1), h.segs, post)
@@ -183,11 +228,12 @@ func withPosteriors(words []pipeline.Word, segs []segment, post map[nodeKey]floa
 func (u *utterance) grammarPass(g *grammar, lm lmResult) (pipeline.Transcript, error) {
 	d := u.d
 	name, err := d.grammarSearch(g)
-	if err != nil {
-		return pipeline.Transcript{}, err
+	if err == nil {
+		err = d.useSearch(name)
 	}
-	if err := d.useSearch(name); err != nil {
-		return pipeline.Transcript{}, err
+	if err != nil { // the grammar, not the decoder, is at fault: answer with open vocabulary
+		u.r.log.Warn("the engine refused the turn's grammar; answering with open vocabulary", "err", err)
+		return lm.transcript, nil
 	}
 	if err := d.setCMN(u.startCMN); err != nil { // the same features as the first pass
 		return pipeline.Transcript{}, err
@@ -195,12 +241,15 @@ func (u *utterance) grammarPass(g *grammar, lm lmResult) (pipeline.Transcript, e
 	if err := d.start(); err != nil {
 		return pipeline.Transcript{}, err
 	}
-	for a := d.audio; len(a) > 0; {
-		n := min(len(a), 4096)
-		if err := d.process(a[:n]); err != nil {
+	if u.whole {
+		if err := d.processAll(d.audio); err != nil {
 			return pipeline.Transcript{}, err
 		}
-		a = a[n:]
+	}
+	if !u.whole {
+		if err := decodeLive(d, 0, d.audio); err != nil {
+			return pipeline.Transcript{}, err
+		}
 	}
 	if err := d.end(); err != nil {
 		return pipeline.Transcript{}, err
@@ -209,6 +258,7 @@ func (u *utterance) grammarPass(g *grammar, lm lmResult) (pipeline.Transcript, e
 	segs := d.segments(nil)
 	frames := max(d.frames(), 1)
 	margin := float64(lm.score-score) / float64(frames)
+	u.margin = margin
 	u.r.log.Debug("grammar pass", "lm_score", lm.score, "grammar_score", score, "frames", frames,
 		"margin_per_frame", margin, "lm_text", lm.transcript.Text, "grammar_text", joinWords(segs))
 	if joinWords(segs) == "" || margin > u.r.cfg.GrammarRejection {
@@ -246,9 +296,4 @@ func hasAlternative(as []pipeline.Alternative, text string) bool {
 func grammarConfidence(margin, threshold float64) float64 {
 	scale := max(threshold/4, 1)
 	return 1 / (1 + math.Exp((margin-threshold)/scale))
-}
-
-// span returns the stream times of the audio decoded so far, for logs.
-func (u *utterance) span() (time.Duration, time.Duration) {
-	return sampleTime(u.start), sampleTime(u.start + u.n)
 }
