@@ -126,7 +126,16 @@ func (s *Session) startTurn(trigger, callerText, fixed string, speechEnd Stamp) 
 		t.agentCancel = agentCancel
 		req := AgentRequest{CallID: s.callID, Turn: t.id, Language: s.cfg.Language, Text: callerText,
 			History: s.history.snapshot()}
-		s.goroutine("agent", func() { s.runAgent(t, agentCtx, req) })
+		// The agent goroutine starts the speech goroutine. The Go
+		// scheduler runs a goroutine made runnable by the running one
+		// next, ahead of its queue of call loops; started in this order,
+		// the agent runs as soon as the loop waits, and synthesis as soon
+		// as the agent has queued its first sentence and waits.
+		s.goroutine("agent", func() {
+			s.goroutine("speech", func() { s.runSpeech(t) })
+			s.runAgent(t, agentCtx, req)
+		})
+		return
 	}
 	s.goroutine("speech", func() { s.runSpeech(t) })
 }
@@ -245,10 +254,7 @@ func (p *responder) WriteResponse(r Response) error {
 	}
 	if r.Hints != nil {
 		p.t.setHints(*r.Hints)
-		select {
-		case p.s.hints <- struct{}{}:
-		default:
-		}
+		p.s.wake.raise(wakeHints)
 	}
 	if r.Action != nil && !r.AfterSpeech {
 		p.s.bus.publish(ActionEvent{Turn: p.t.id, Action: r.Action})

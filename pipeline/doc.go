@@ -27,7 +27,11 @@
 // frames from a bounded queue and runs, per frame: inbound interceptors, the
 // voice activity detector, the recognition stream's Write, and the
 // TurnDetector. Recognition results come back through a bounded queue to the
-// same loop. Each bot turn runs under its own child context with two more
+// same loop. Every goroutine that hands the loop work (frames, results,
+// output progress, commands) wakes it through one channel, with a bit per
+// kind of work, so the loop waits on three channels (that one, its context
+// and its ticker) whatever the number of sources. Each bot turn runs under
+// its own child context with two more
 // goroutines: the agent's, which streams sentences into a bounded sentence
 // queue, and the speech goroutine, which synthesizes them into the bounded
 // output buffer that NextFrame reads. Every goroutine is started through one
@@ -42,8 +46,10 @@
 //     later one supersedes it), else the oldest result, and count it.
 //   - Sentences from the agent (8): the agent blocks under its turn context.
 //   - Bot audio (Config.OutputBuffer, default 2 s): the synthesizer blocks
-//     under its turn context; nothing is buffered without bound, and
-//     barge-in discards at most the buffer's worth of synthesis.
+//     under its turn context until the rest of its chunk, or a quarter of
+//     the buffer, is free (so a synthesizer that runs ahead wakes a few
+//     times a second, not once per frame); nothing is buffered without
+//     bound, and barge-in discards at most the buffer's worth of synthesis.
 //   - Events (per subscriber, Config.EventBuffer, default 256): a slow
 //     subscriber loses events and Subscription.Dropped counts them.
 //   - Commands (Say, Reply, SetBotEnabled; 16): rejected with ErrBusy.

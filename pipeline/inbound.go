@@ -29,22 +29,22 @@ type inbound struct {
 	lens    []int
 	stamps  []time.Duration
 	head, n int
-	notify  chan struct{}
+	wake    *loopWake
 
 	pushed  atomic.Uint64
 	dropped atomic.Uint64
 }
 
 // newInbound returns a queue holding up to d of audio, in frames of at most
-// maxFrameSamples (and at least 1 ms).
-func newInbound(d time.Duration) *inbound {
+// maxFrameSamples (and at least 1 ms), that wakes the loop through w.
+func newInbound(d time.Duration, w *loopWake) *inbound {
 	n := max(audio.SamplesFor(audio.PipelineRate, d), maxFrameSamples)
 	slots := max(3*frames(d), 4) // room for frames shorter than 20 ms
 	return &inbound{
 		samples: make([]int16, n),
 		lens:    make([]int, slots),
 		stamps:  make([]time.Duration, slots),
-		notify:  make(chan struct{}, 1),
+		wake:    w,
 	}
 }
 
@@ -70,10 +70,7 @@ func (q *inbound) push(samples []int16, stamp time.Duration) {
 	q.n++
 	q.mu.Unlock()
 	q.pushed.Add(1)
-	select {
-	case q.notify <- struct{}{}:
-	default:
-	}
+	q.wake.raise(wakeFrames)
 }
 
 // pop copies the oldest frame into dst (which holds maxFrameSamples) and

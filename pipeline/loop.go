@@ -59,20 +59,33 @@ func (s *Session) run() {
 				s.finishTurn(OutcomeClosed)
 			}
 			return
-		case <-s.in.notify:
-			s.drainFrames()
-		case <-s.results.notify:
-			s.drainResults()
-		case <-s.out.notify:
-			s.pollOutput()
-		case <-s.hints:
-			s.applyHints(s.loop.turn)
-		case <-s.cmds.notify:
-			s.drainCommands()
+		case <-s.wake.ch:
+			s.handle(s.wake.take())
 		case t := <-tk.C():
 			s.drainFrames()
 			s.tick(t.Sub(s.start))
 		}
+	}
+}
+
+// handle does the work other goroutines woke the loop for: what the
+// output reported first (a turn's first frame played, an end mark reached),
+// then commands, hints, recognition results, and caller frames.
+func (s *Session) handle(r wakeReason) {
+	if r&wakeOutput != 0 {
+		s.pollOutput()
+	}
+	if r&wakeCommands != 0 {
+		s.drainCommands()
+	}
+	if r&wakeHints != 0 {
+		s.applyHints(s.loop.turn)
+	}
+	if r&wakeResults != 0 {
+		s.drainResults()
+	}
+	if r&wakeFrames != 0 {
+		s.drainFrames()
 	}
 }
 

@@ -16,11 +16,12 @@ import (
 // played; marks are positions where an after-speech action or the end of the
 // turn is reached. Overflow policy: a writer blocks (under its turn context)
 // while the ring is full, so synthesis never runs more than the ring's
-// duration ahead of playback; it also blocks while the segment queue (one
+// duration ahead of playback, and resumes once the rest of its chunk or a
+// quarter of the ring is free; it also blocks while the segment queue (one
 // segment per 20 ms of buffer, at least 64) or the mark queue (64) is full.
-// The samples of the segment being played are
-// kept (up to half the ring) so a paused turn can resume from the start of
-// the first word the caller did not hear.
+// The samples of the segment being played are kept (up to half the ring) so
+// a paused turn can resume from the start of the first word the caller did
+// not hear.
 //
 // All fields are guarded by mu; critical sections copy at most one frame (in
 // next) or one chunk (in write) and never block.
@@ -36,6 +37,7 @@ type output struct {
 	turn      int           // turn accepting writes; 0 when none
 	wake      chan struct{} // wakes the turn's blocked writer
 	waiting   bool          // a writer waits for space
+	need      int64         // free samples the waiting writer waits for; 0: any progress
 	paused    bool
 	ended     bool // the turn's end mark was written
 	started   bool // a frame of the turn was played
@@ -45,9 +47,9 @@ type output struct {
 	heardBase int // turn-text offset heard through fully played segments
 
 	since   func() time.Duration
-	ready   func()        // called when audio becomes playable after none was; may be nil
-	pending atomic.Bool   // poll has news: first frame or a mark reached
-	notify  chan struct{} // wakes the session loop
+	ready   func()      // called when audio becomes playable after none was; may be nil
+	pending atomic.Bool // poll has news: first frame or a mark reached
+	loop    *loopWake   // wakes the session loop
 	frames  atomic.Uint64
 	under   atomic.Uint64
 }
@@ -78,25 +80,23 @@ const (
 	fadeIn     = 80  // 5 ms ramp where playback resumes
 )
 
-func newOutput(samples, segments, marks int, since func() time.Duration) *output {
+func newOutput(samples, segments, marks int, since func() time.Duration, w *loopWake) *output {
 	return &output{
 		ring:      make([]int16, samples),
 		maxRetain: int64(samples / 2),
 		segs:      newRing[outSeg](segments),
 		marks:     newRing[outMark](marks),
 		since:     since,
-		notify:    make(chan struct{}, 1),
+		loop:      w,
 	}
 }
 
 func (o *output) signal() {
 	o.pending.Store(true)
-	select {
-	case o.notify <- struct{}{}:
-	default:
-	}
+	o.loop.raise(wakeOutput)
 }
 
+// wakeWriter wakes a blocked writer, whatever it waits for.
 func (o *output) wakeWriter() {
 	if o.waiting {
 		o.waiting = false
@@ -107,12 +107,29 @@ func (o *output) wakeWriter() {
 	}
 }
 
+// wakeWriterIfRoom wakes a writer blocked on a full ring only once it can
+// copy what it waits for (the rest of its chunk, or a quarter of the ring
+// when that is less), rather than for every frame played: a writer that
+// keeps the ring full then wakes a few times per second instead of fifty,
+// and the buffer still holds at least three quarters of the ring.
+func (o *output) wakeWriterIfRoom() {
+	if o.waiting && int64(len(o.ring))-(o.w-o.keep) >= o.need {
+		o.wakeWriter()
+	}
+}
+
+// writerRoomStep is the most free space, as a fraction of the ring, that a
+// writer blocked on a full ring waits for (see wakeWriterIfRoom). It must
+// stay below the free space the ring always reaches once drained (half the
+// ring, see maxRetain).
+const writerRoomStep = 4
+
 // begin makes turn the one whose audio the output accepts. The previous turn
 // must have been finished or dropped.
 func (o *output) begin(turn int) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.turn, o.wake, o.waiting = turn, make(chan struct{}, 1), false
+	o.turn, o.wake, o.waiting, o.need = turn, make(chan struct{}, 1), false, 0
 	o.paused, o.ended, o.started, o.reported = false, false, false, false
 	o.firstAt, o.lastAt, o.heardBase = 0, 0, 0
 }
@@ -137,21 +154,26 @@ func (o *output) write(ctx context.Context, turn int, samples []int16, base int,
 		if opened {
 			idle := o.w == o.r && !o.paused
 			samples = o.copyIn(samples)
-			if idle && o.w > o.r {
-				o.mu.Unlock()
-				o.notifyReady()
-				o.mu.Lock()
-				if o.turn != turn {
-					o.mu.Unlock()
-					return ErrTurnEnded
-				}
-			}
+			ready := idle && o.w > o.r
 			if len(samples) == 0 {
 				o.mu.Unlock()
+				if ready {
+					o.notifyReady()
+				}
 				return nil
 			}
+			if ready {
+				// Tell the transport without the lock, then look again:
+				// the audio may have been played meanwhile, and made room.
+				o.mu.Unlock()
+				o.notifyReady()
+				continue
+			}
 		}
-		o.waiting = true
+		o.waiting, o.need = true, 0
+		if opened {
+			o.need = min(int64(len(samples)), int64(len(o.ring))/writerRoomStep)
+		}
 		wake := o.wake
 		o.mu.Unlock()
 		select {
@@ -203,7 +225,7 @@ func (o *output) mark(ctx context.Context, turn int, action Action, end bool) er
 			}
 			return nil
 		}
-		o.waiting = true
+		o.waiting, o.need = true, 0
 		wake := o.wake
 		o.mu.Unlock()
 		select {
@@ -246,7 +268,7 @@ func (o *output) next(dst []int16) bool {
 	if o.marks.n > 0 && o.marks.first().pos <= o.r {
 		news = true
 	}
-	o.wakeWriter()
+	o.wakeWriterIfRoom()
 	o.mu.Unlock()
 	o.frames.Add(1)
 	if news {

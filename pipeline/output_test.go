@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +18,7 @@ func constSamples(n int, v int16) []int16 {
 }
 
 func newTestOutput(samples int) *output {
-	return newOutput(samples, 64, 8, func() time.Duration { return 0 })
+	return newOutput(samples, 64, 8, func() time.Duration { return 0 }, newLoopWake())
 }
 
 // writeWords writes one segment per word of text, wordLen samples each,
@@ -218,4 +219,97 @@ func BenchmarkNextFrame(b *testing.B) {
 		}
 		o.next(dst)
 	}
+}
+
+func TestOutputWakesBlockedWriterOnceThereIsRoom(t *testing.T) {
+	// A writer blocked on a full ring is not woken for every frame
+	// played, only once the rest of its chunk (or a quarter of the ring)
+	// fits: here words of 800 samples into a ring of 3200, so the fifth
+	// word waits until the first word (800 samples, 2.5 frames) is played.
+	o := newTestOutput(3200)
+	o.begin(1)
+	done := make(chan error, 1)
+	go func() {
+		for i := range 6 {
+			if err := o.write(context.Background(), 1, constSamples(800, int16(i+1)), 0, ""); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	state := func() (waiting bool, w int64) {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		return o.waiting, o.w
+	}
+	pipelineEventually(t, func() bool { waiting, w := state(); return waiting && w == 3200 }, "writer blocked on the full ring")
+	dst := make([]int16, 320)
+	for frame := 1; frame <= 2; frame++ {
+		o.next(dst)
+		if waiting, w := state(); !waiting || w != 3200 {
+			t.Fatalf("after frame %d (%d samples free at most): writer woken (waiting %v, written %d)", frame, 320*frame, waiting, w)
+		}
+	}
+	o.next(dst) // the first word is played: 800 samples free
+	pipelineEventually(t, func() bool { _, w := state(); return w == 4000 }, "fifth word written")
+	for range 30 {
+		o.next(dst)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// pipelineEventually polls cond every millisecond for up to 10 s (the
+// package's internal tests cannot import pipelinetest).
+func pipelineEventually(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.NewTimer(10 * time.Second)
+	defer deadline.Stop()
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-deadline.C:
+			t.Fatalf("timed out waiting for: %s", what)
+		case <-tick.C:
+		}
+	}
+}
+
+func TestOutputWriterResumesWhenAudioPlaysDuringReady(t *testing.T) {
+	// The audio-ready hook runs without the output's lock; if everything
+	// written so far is played meanwhile (here by the hook itself, as a
+	// transport that sends at once), the writer must see the room that
+	// made rather than wait for a frame that will never be played.
+	o := newTestOutput(640)
+	o.begin(1)
+	dst := make([]int16, 320)
+	played := 0 // written by the hook, read after the write returned
+	o.ready = func() {
+		for o.next(dst) {
+			played++
+		}
+	}
+	done := make(chan error, 1)
+	go func() { done <- o.write(context.Background(), 1, constSamples(1600, 1), 0, "long") }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("writer stuck with the ring played out: %s", o.debugState())
+	}
+	if played != 5 {
+		t.Errorf("%d frames played, want the 5 written", played)
+	}
+}
+
+// debugState describes the output for test failures.
+func (o *output) debugState() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return fmt.Sprintf("r=%d w=%d keep=%d waiting=%v need=%d", o.r, o.w, o.keep, o.waiting, o.need)
 }

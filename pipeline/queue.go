@@ -3,28 +3,25 @@ package pipeline
 import "sync"
 
 // queue is a bounded FIFO between goroutines in the style of nats-server's
-// ipqueue: producers push without blocking, the consumer is woken through a
-// one-slot notification channel and drains items in batches. What happens
-// when the queue is full is the producer's choice (pushEvict or tryPush).
+// ipqueue: producers push without blocking, the consumer (the session's
+// loop) is woken with the queue's reason and drains items in batches. What
+// happens when the queue is full is the producer's choice (pushEvict or
+// tryPush).
 type queue[T any] struct {
 	mu     sync.Mutex
 	items  []T // ring buffer
 	head   int
 	n      int
-	notify chan struct{}
+	wake   *loopWake
+	reason wakeReason
 }
 
-func newQueue[T any](capacity int) *queue[T] {
-	return &queue[T]{items: make([]T, capacity), notify: make(chan struct{}, 1)}
+func newQueue[T any](capacity int, w *loopWake, r wakeReason) *queue[T] {
+	return &queue[T]{items: make([]T, capacity), wake: w, reason: r}
 }
 
 // signal wakes the consumer; it never blocks.
-func (q *queue[T]) signal() {
-	select {
-	case q.notify <- struct{}{}:
-	default:
-	}
-}
+func (q *queue[T]) signal() { q.wake.raise(q.reason) }
 
 // tryPush appends v, or reports false when the queue is full.
 func (q *queue[T]) tryPush(v T) bool {

@@ -6,7 +6,7 @@ import (
 )
 
 func TestInboundDropsOldestAndWraps(t *testing.T) {
-	q := newInbound(100 * time.Millisecond) // 1600 samples
+	q := newInbound(100*time.Millisecond, newLoopWake()) // 1600 samples
 	frame := func(n int, v int16) []int16 { return constSamples(n, v) }
 	dst := make([]int16, maxFrameSamples)
 	// Sizes that do not divide the ring, so copies wrap around it.
@@ -47,7 +47,7 @@ func TestInboundDropsOldestAndWraps(t *testing.T) {
 }
 
 func TestQueueEvictsPartialsFirst(t *testing.T) {
-	q := newQueue[result](3)
+	q := newQueue[result](3, newLoopWake(), wakeResults)
 	push := func(text string, final bool) bool {
 		return q.pushEvict(result{tr: Transcript{Text: text, Final: final}}, isPartial)
 	}

@@ -45,10 +45,10 @@ type Session struct {
 	stream RecognitionStream // loop-owned
 	// voiceStream is stream when it implements VoiceWriter, loop-owned.
 	voiceStream VoiceWriter
-	gen         int // recognition stream generation, loop-owned
+	gen         int       // recognition stream generation, loop-owned
+	wake        *loopWake // every goroutine's way to wake the loop
 	results     *queue[result]
 	cmds        *queue[command]
-	hints       chan struct{} // a turn has new recognition hints
 	history     history
 	stats       counters
 	botOn       atomic.Bool
@@ -92,13 +92,13 @@ func NewSession(ctx context.Context, cfg Config, opts ...Option) (*Session, erro
 	s.start = s.clock.Now()
 	s.ctx, s.cancel = context.WithCancelCause(ctx)
 	s.bus = newBus(s.callID, s.start, s.since)
-	s.in = newInbound(cfg.InboundQueue)
+	s.wake = newLoopWake()
+	s.in = newInbound(cfg.InboundQueue, s.wake)
 	outSamples := audio.SamplesFor(audio.PipelineRate, cfg.OutputBuffer)
-	s.out = newOutput(outSamples, max(64, frames(cfg.OutputBuffer)), 64, s.since)
+	s.out = newOutput(outSamples, max(64, frames(cfg.OutputBuffer)), 64, s.since, s.wake)
 	s.out.ready = o.ready
-	s.results = newQueue[result](256)
-	s.cmds = newQueue[command](16)
-	s.hints = make(chan struct{}, 1)
+	s.results = newQueue[result](256, s.wake, wakeResults)
+	s.cmds = newQueue[command](16, s.wake, wakeCommands)
 	s.botOn.Store(true)
 	s.loop.init(td)
 	info := StreamInfo{CallID: s.callID, Rate: audio.PipelineRate}

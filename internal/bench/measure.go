@@ -19,11 +19,13 @@ type snapshot struct {
 	cpu     time.Duration
 	mallocs uint64
 	pacer   audio.PacerStats
+	silero  vad.SileroStats
 	frames  int64
 }
 
-func takeSnapshot(pacer *audio.Pacer, calls []*call) snapshot {
+func takeSnapshot(factory *vad.Factory, pacer *audio.Pacer, calls []*call) snapshot {
 	s := snapshot{at: time.Now(), cpu: cpuTime(), mallocs: mallocs(), pacer: pacer.Stats()}
+	s.silero, _ = factory.SileroStats()
 	for _, c := range calls {
 		st := c.session.Stats()
 		s.frames += int64(st.FramesProcessed + st.FramesOut)
@@ -37,11 +39,11 @@ func measure(ctx context.Context, cfg PipelineConfig, factory *vad.Factory, pace
 	if err := wait(ctx, cfg.Warmup); err != nil {
 		return PipelineReport{}, err
 	}
-	begin := takeSnapshot(pacer, calls)
+	begin := takeSnapshot(factory, pacer, calls)
 	if err := wait(ctx, cfg.Duration-cfg.Warmup); err != nil {
 		return PipelineReport{}, err
 	}
-	end := takeSnapshot(pacer, calls)
+	end := takeSnapshot(factory, pacer, calls)
 	rss := rssMB()
 	for _, c := range calls {
 		c.paced.Store(nil)
@@ -63,6 +65,11 @@ func measure(ctx context.Context, cfg PipelineConfig, factory *vad.Factory, pace
 		r.LateFramesPct = round(100*float64(end.pacer.Late-begin.pacer.Late)/float64(sent), 3)
 	}
 	r.MaxLateMs = round(ms(end.pacer.MaxLateness), 2)
+	if batches := end.silero.Batches - begin.silero.Batches; batches > 0 {
+		windows := end.silero.Windows - begin.silero.Windows
+		r.SileroBatchMean = round(float64(windows)/float64(batches), 2)
+		r.SileroWindowsPerS = round(float64(windows)/wall.Seconds(), 0)
+	}
 	collectTurns(&r, calls)
 	return r, nil
 }

@@ -51,7 +51,10 @@ type PipelineConfig struct {
 }
 
 // PipelineReport is the result of a run, printed as JSON by
-// `parley bench pipeline --json`. Times are in milliseconds.
+// `parley bench pipeline --json`. Times are in milliseconds. The Silero
+// figures describe the batched inference over the measured window: the
+// windows scored per second over all calls, and the mean windows per
+// inference (0 for both when no model ran).
 type PipelineReport struct {
 	Sessions          int     `json:"sessions"`
 	DurationS         float64 `json:"duration_s"`
@@ -69,6 +72,8 @@ type PipelineReport struct {
 	CPUCoresUsed      float64 `json:"cpu_cores_used"`
 	RSSMB             float64 `json:"rss_mb"`
 	AllocsPerFrame    float64 `json:"allocs_per_frame"`
+	SileroBatchMean   float64 `json:"silero_batch_mean"`
+	SileroWindowsPerS float64 `json:"silero_windows_per_s"`
 	Turns             int     `json:"turns"`
 	BargeIns          int     `json:"bargeins"`
 	FramesIn          int64   `json:"frames_in"`

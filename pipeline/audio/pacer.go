@@ -85,6 +85,9 @@ type PacerStats struct {
 	MaxLateness time.Duration
 }
 
+// maxPacerPhases bounds WithPacerPhases.
+const maxPacerPhases = 20
+
 // pacerConfig holds the options of a Pacer.
 type pacerConfig struct {
 	interval  time.Duration
@@ -115,7 +118,11 @@ func WithPacerInterval(d time.Duration) PacerOption {
 }
 
 // WithPacerWorkers sets how many goroutines run send functions, 1..256
-// (default GOMAXPROCS). Sessions are spread evenly over them.
+// (default one per four CPUs of GOMAXPROCS, at least one). Sessions are
+// spread evenly over them. A send takes microseconds, so one worker keeps
+// up with a thousand sessions; the first worker is the goroutine the ticker
+// wakes, and each further one is woken by it and may wait behind the other
+// runnable goroutines of a busy process before it sends.
 func WithPacerWorkers(n int) PacerOption {
 	return func(c *pacerConfig) error {
 		if n < 1 || n > 256 {
@@ -127,16 +134,17 @@ func WithPacerWorkers(n int) PacerOption {
 }
 
 // WithPacerPhases spreads sessions over n evenly spaced phases of the
-// interval, 1..16 (default 10: with 20 ms, sessions are due every 2 ms past
+// interval, 1..20 (default 20: with 20 ms, sessions are due every 1 ms past
 // the tick). Spreading keeps each phase's batch short, so the last session of
 // a batch is not late behind all the others, and smooths the CPU and network
 // load. The sub-tick (interval / n) is also how long a PacerSession.Kick
 // waits at most, so more phases start bot answers sooner, at the cost of n
-// wake-ups per interval.
+// wake-ups per interval (a thousand a second for the default, each costing
+// the dispatcher about a microsecond besides its sends).
 func WithPacerPhases(n int) PacerOption {
 	return func(c *pacerConfig) error {
-		if n < 1 || n > 16 {
-			return fmt.Errorf("%w: WithPacerPhases(%d): want 1..16", ErrInvalidOption, n)
+		if n < 1 || n > maxPacerPhases {
+			return fmt.Errorf("%w: WithPacerPhases(%d): want 1..%d", ErrInvalidOption, n, maxPacerPhases)
 		}
 		c.phases = n
 		return nil
@@ -261,7 +269,7 @@ type pacerWorker struct {
 // NewPacer starts a Pacer. Close it to stop its goroutines.
 func NewPacer(opts ...PacerOption) (*Pacer, error) {
 	cfg := pacerConfig{
-		interval: FrameDuration, workers: runtime.GOMAXPROCS(0), phases: 10,
+		interval: FrameDuration, workers: max(1, runtime.GOMAXPROCS(0)/4), phases: maxPacerPhases,
 		lateAfter: 10 * time.Millisecond, policy: CatchUpSkip, maxBurst: 5,
 		now:       time.Now,
 		newTicker: func(d time.Duration) Ticker { return timeTicker{time.NewTicker(d)} },
@@ -283,15 +291,19 @@ func NewPacer(opts ...PacerOption) (*Pacer, error) {
 	}
 	p.start = cfg.now()
 	p.ticker = cfg.newTicker(p.sub)
-	p.wg.Add(1 + len(p.workers))
+	p.wg.Add(len(p.workers))
 	go p.dispatch()
-	for _, w := range p.workers {
+	for _, w := range p.workers[1:] {
 		go p.work(w)
 	}
 	return p, nil
 }
 
-// dispatch turns ticker ticks into sub-tick indices and wakes the workers.
+// dispatch turns ticker ticks into sub-tick indices, wakes the other
+// workers and serves the first worker's sessions itself: the goroutine the
+// ticker wakes sends at once, with no hand-off to wait for (a goroutine woken
+// by another one may wait behind every runnable goroutine of a busy
+// process).
 func (p *Pacer) dispatch() {
 	defer p.wg.Done()
 	defer p.ticker.Stop()
@@ -311,12 +323,13 @@ func (p *Pacer) dispatch() {
 		}
 		last = idx
 		p.current.Store(idx)
-		for _, w := range p.workers {
+		for _, w := range p.workers[1:] {
 			select {
 			case w.wake <- struct{}{}:
 			default: // already awake; it reads current when done
 			}
 		}
+		p.serve(p.workers[0], idx)
 	}
 }
 
@@ -350,7 +363,7 @@ func (p *Pacer) serve(w *pacerWorker, target uint64) {
 		first = target - limit + 1
 		skipHi = first - 1
 	}
-	var missedDone [16]bool // missed ticks are reported once per phase
+	var missedDone [maxPacerPhases]bool // missed ticks are reported once per phase
 	for k := first; k <= target; k++ {
 		select {
 		case <-p.done:

@@ -104,8 +104,8 @@ func (s *PacerSession) Unregister() {
 // it follow one interval apart from there. A transport calls it when audio
 // becomes ready after a silence (the first frame of a bot answer), so a new
 // talkspurt starts at once instead of waiting for the session's old phase:
-// with the default 20 ms over 4 phases that saves 10 ms on average and up to
-// 15 ms. It costs one copy of a bucket's session list, so call it once per
+// with the default 20 ms over 20 phases it waits at most 1 ms instead of up
+// to 20 ms. It costs one copy of a bucket's session list, so call it once per
 // talkspurt, not per frame. Kick is safe from any goroutine, including the
 // session's own send function; it does nothing after Unregister.
 func (s *PacerSession) Kick() {

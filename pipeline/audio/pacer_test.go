@@ -301,7 +301,7 @@ func TestPacerOptions(t *testing.T) {
 	}{
 		{"interval 1ms", WithPacerInterval(time.Millisecond)},
 		{"zero workers", WithPacerWorkers(0)},
-		{"17 phases", WithPacerPhases(17)},
+		{"21 phases", WithPacerPhases(21)},
 		{"zero late threshold", WithLateThreshold(0)},
 		{"unknown policy", WithCatchUp(7, 3)},
 		{"burst of 0", WithCatchUp(CatchUpBurst, 0)},
@@ -380,8 +380,8 @@ func BenchmarkPacer500(b *testing.B) {
 	b.ReportAllocs()
 	want := int64(0)
 	for b.Loop() {
-		for range 4 {
-			clk.Advance(5 * time.Millisecond)
+		for range maxPacerPhases { // one tick per sub-tick of the default phases
+			clk.Advance(FrameDuration / maxPacerPhases)
 			tk.c <- clk.Now()
 		}
 		want += 500

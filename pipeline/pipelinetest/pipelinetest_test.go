@@ -37,6 +37,72 @@ func TestScriptOnsets(t *testing.T) {
 	}
 }
 
+func TestScriptSamples(t *testing.T) {
+	// The samples a script plays do not depend on the frame size: each
+	// segment plays its own audio (a clip repeated to fill its duration,
+	// the tone carried on across speech segments, or zeros), and frames
+	// that straddle segments are cut where the segments meet.
+	clip := make([]int16, 100)
+	for i := range clip {
+		clip[i] = int16(1000 + i)
+	}
+	segs := []Segment{Pause(3 * ms), Voice(clip), Talk(5 * ms), Pause(2 * ms), {Dur: 17 * ms, Speech: true, Samples: clip}, Talk(4 * ms)}
+	want := scriptReference(segs)
+	cases := []struct {
+		desc  string
+		frame int
+	}{
+		{"one sample at a time", 1},
+		{"frames shorter than every segment", 7},
+		{"10 ms frames", 160},
+		{"20 ms frames", 320},
+		{"frames longer than the script", 2000},
+	}
+	for _, tc := range cases {
+		s := NewScript(segs...)
+		var got []int16
+		dst := make([]int16, tc.frame)
+		for len(got) < len(want)+tc.frame {
+			s.NextCallerFrame(dst)
+			got = append(got, dst...)
+		}
+		for i, v := range got {
+			w := int16(0) // silence after the script
+			if i < len(want) {
+				w = want[i]
+			}
+			if v != w {
+				t.Fatalf("%s: sample %d = %d, want %d", tc.desc, i, v, w)
+			}
+		}
+	}
+}
+
+// scriptReference builds the samples segs play, one by one.
+func scriptReference(segs []Segment) []int16 {
+	tone := callerTone()
+	var out []int16
+	tpos := 0
+	for _, g := range segs {
+		n := audio.SamplesFor(audio.PipelineRate, g.Dur)
+		if g.Dur == 0 {
+			n = len(g.Samples)
+		}
+		for i := range n {
+			switch {
+			case g.Samples != nil:
+				out = append(out, g.Samples[i%len(g.Samples)])
+			case g.Speech:
+				out = append(out, tone[tpos])
+				tpos = (tpos + 1) % len(tone)
+			default:
+				out = append(out, 0)
+			}
+		}
+	}
+	return out
+}
+
 // botTarget is a session stand-in that plays bot audio for the steps in
 // between start and stop.
 type botTarget struct {

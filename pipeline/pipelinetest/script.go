@@ -69,7 +69,7 @@ func (s *Script) segLen(i int) int {
 // silence (the caller's speech onset), or -1 if the frame has none.
 func (s *Script) NextCallerFrame(dst []int16) (onset int) {
 	onset = -1
-	for i := range dst {
+	for i := 0; i < len(dst); {
 		for s.seg < len(s.segs) && s.pos >= s.segLen(s.seg) {
 			s.seg, s.pos = s.seg+1, 0
 		}
@@ -83,18 +83,31 @@ func (s *Script) NextCallerFrame(dst []int16) (onset int) {
 			onset = i
 		}
 		s.speaking = g.Speech
-		switch {
-		case g.Samples != nil:
-			dst[i] = g.Samples[s.pos%len(g.Samples)]
-		case g.Speech:
-			dst[i] = s.tone[s.tpos]
-			s.tpos = (s.tpos + 1) % len(s.tone)
-		default:
-			dst[i] = 0
-		}
-		s.pos++
+		n := min(len(dst)-i, s.segLen(s.seg)-s.pos)
+		s.fill(dst[i:i+n], g)
+		s.pos += n
+		i += n
 	}
 	return onset
+}
+
+// fill plays the next len(dst) samples of segment g, which holds them.
+func (s *Script) fill(dst []int16, g *Segment) {
+	switch {
+	case g.Samples != nil:
+		for k := 0; k < len(dst); {
+			at := (s.pos + k) % len(g.Samples)
+			k += copy(dst[k:], g.Samples[at:])
+		}
+	case g.Speech:
+		for k := 0; k < len(dst); {
+			c := copy(dst[k:], s.tone[s.tpos:])
+			s.tpos = (s.tpos + c) % len(s.tone)
+			k += c
+		}
+	default:
+		clear(dst)
+	}
 }
 
 // Done reports whether every segment has been played.

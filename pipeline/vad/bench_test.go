@@ -80,17 +80,17 @@ func BenchmarkSileroParallel(b *testing.B) {
 // the wall time per window, cpu-µs/window the process CPU time per window
 // (inference, batching and scheduling), windows/batch the mean batch size.
 func BenchmarkSileroBatched(b *testing.B) {
-	for _, c := range []struct{ streams, leaders int }{{1, 1}, {8, 1}, {64, 1}, {256, 1}, {64, 2}} {
+	for _, c := range []struct{ streams, runners int }{{1, 1}, {8, 1}, {64, 1}, {256, 1}, {64, 2}} {
 		name := fmt.Sprintf("streams=%d", c.streams)
-		if c.leaders > 1 {
-			name += fmt.Sprintf(",leaders=%d", c.leaders)
+		if c.runners > 1 {
+			name += fmt.Sprintf(",runners=%d", c.runners)
 		}
-		b.Run(name, func(b *testing.B) { benchBatched(b, c.streams, c.leaders) })
+		b.Run(name, func(b *testing.B) { benchBatched(b, c.streams, c.runners) })
 	}
 }
 
-func benchBatched(b *testing.B, streams, leaders int) {
-	m, err := LoadSilero(testModelPath(b), WithConcurrentBatches(leaders))
+func benchBatched(b *testing.B, streams, runners int) {
+	m, err := LoadSilero(testModelPath(b), WithConcurrentBatches(runners))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -49,7 +49,7 @@ func NewFactory(cfg Config, opts ...Option) (*Factory, error) {
 	o.logger.Info("vad: Silero VAD loaded", slog.String("detector", f.kind),
 		slog.String("model", m.Path()), slog.String("onnxruntime", m.RuntimeVersion()),
 		slog.Bool("compact_graph", m.compact), slog.Int("max_batch", o.maxBatch),
-		slog.Int("concurrent_batches", o.batchLeaders))
+		slog.Int("concurrent_batches", o.batchRunners))
 	f.model = m
 	return f, nil
 }

@@ -16,7 +16,7 @@ type options struct {
 	runtimeLib   string
 	getenv       func(string) (string, bool)
 	maxBatch     int
-	batchLeaders int
+	batchRunners int
 }
 
 // Defaults of WithMaxBatch and WithConcurrentBatches.
@@ -38,7 +38,7 @@ func buildOptions(opts []Option) (*options, error) {
 		runtimeLib:   "libonnxruntime.so",
 		getenv:       os.LookupEnv,
 		maxBatch:     DefaultMaxBatch,
-		batchLeaders: DefaultConcurrentBatches,
+		batchRunners: DefaultConcurrentBatches,
 	}
 	for _, opt := range opts {
 		if opt == nil {
@@ -108,8 +108,8 @@ func WithMaxBatch(n int) Option {
 }
 
 // WithConcurrentBatches sets how many inferences of a Silero model may run
-// at the same time, each on the goroutine (and so the thread) of one of the
-// streams in it, in [1, 1024]. With one, all the windows that arrive during
+// at the same time, each on a goroutine of the model (and so on a thread of
+// its own), in [1, 1024]. With one, all the windows that arrive during
 // an inference form the next batch: the least CPU per window, and the
 // inference leaves the other cores to the rest of the pipeline. More use
 // more cores for inference at once, with smaller batches: on two cores with
@@ -121,7 +121,7 @@ func WithConcurrentBatches(n int) Option {
 		if n < 1 || n > 1024 {
 			return fmt.Errorf("concurrent batches %d must be in [1, 1024]", n)
 		}
-		o.batchLeaders = n
+		o.batchRunners = n
 		return nil
 	}
 }

@@ -39,12 +39,13 @@ const ModelsEnv = "PARLEY_MODELS"
 // a compact graph on the same weights and checks that it computes the same
 // probabilities before using it. Windows of different streams that are
 // scored at the same time run as one batched inference (see
-// silero_batch.go), on the goroutine of one of them, single-threaded, one
+// silero_batch.go) on a goroutine of the model, single-threaded, one
 // inference at a time by default (WithConcurrentBatches): no added delay
 // when a stream is alone, and batches that grow with the load.
 //
 // A SileroModel is safe for concurrent use. Close it when no new detectors are
-// needed; it releases the session once the last detector is closed too.
+// needed; it releases the session, and stops its goroutines, once the last
+// detector is closed too.
 type SileroModel struct {
 	ort     *ortModel
 	batch   *sileroBatcher
@@ -106,7 +107,7 @@ func loadSilero(path string, o *options) (*SileroModel, error) {
 			return nil, fmt.Errorf("loading %s: %w", resolved, err)
 		}
 	}
-	m.batch = newSileroBatcher(m.ort, o.maxBatch, o.batchLeaders)
+	m.batch = newSileroBatcher(m.ort, o.maxBatch, o.batchRunners)
 	return m, nil
 }
 

@@ -2,35 +2,52 @@ package vad
 
 import (
 	"math/bits"
+	"runtime"
 	"sync"
 )
 
 // Batched inference across streams.
 //
-// Each Silero detector scores its own stream, synchronously, on its caller's
-// goroutine; one inference costs a fixed overhead (about 55 µs) plus about
-// 20 µs per window, so scoring the windows of many streams in one run is
-// several times cheaper than scoring them one by one. The streams
-// of a model therefore share a sileroBatcher, which combines the windows that
-// arrive while an inference is running (group commit, or flat combining):
+// Each Silero detector scores its own stream, synchronously: Process waits
+// for its window's probability. One inference costs a fixed overhead (about
+// 55 µs) plus about 20 µs per window, so scoring the windows of many streams
+// in one run is several times cheaper than scoring them one by one. The
+// streams of a model therefore share a sileroBatcher, which combines the
+// windows that arrive while an inference is running (group commit):
 //
-//   - A stream submits its window. If fewer than the allowed number of
-//     batches are running, the caller takes a lane (the leadership token
-//     and the batch's tensors) and runs at once: a lone caller waits for
-//     nothing.
-//   - Otherwise the window joins the queue and its goroutine waits.
-//   - A leader scores its own window together with the oldest queued ones
-//     (up to the maximum batch), in one run, with no lock held. It then
-//     hands each window its probability and new state, wakes their
-//     goroutines, and passes the lane to the oldest window still queued,
-//     whose goroutine leads the next batch; or, with nothing queued,
-//     returns the lane.
+//   - A stream queues its window, wakes a runner if one is idle, and waits.
+//   - A runner is a goroutine of the model that does nothing but inference
+//     (one per concurrent batch, see WithConcurrentBatches). When windows
+//     are queued it yields its processor once, then takes the oldest of
+//     them (up to the maximum batch) and scores them in one run with no
+//     lock held. It then wakes the batch's first stream, which wakes the
+//     second as it resumes, and so on. With nothing queued it sleeps until
+//     the next window comes.
 //
 // So under load the windows that queue behind a running batch form the next
-// one, and batches grow with the load; nothing waits on a timer. A window
-// waits at most for the batch in progress plus its own. The queue holds at
-// most one window per open stream (Process is synchronous), so it is
-// bounded by the number of detectors.
+// one, and batches grow with the load; nothing waits on a timer. The
+// scheduling is what keeps a window's wait short in a process running
+// hundreds of calls, whose goroutines the Go scheduler runs first in, first
+// out:
+//
+//   - A window never waits for another call's goroutine (as it would if the
+//     streams led batches themselves): the runner is woken by the stream
+//     that submits to it, and runs next on that stream's processor as soon
+//     as the stream waits. A lone stream waits for nothing else.
+//   - A goroutine woken by the running one runs next, ahead of the run
+//     queue, but only the last one woken does: waking a batch's streams one
+//     after another would send all but one to the back of the queue, behind
+//     every call loop that is ready to run. Woken in a chain, each runs
+//     right after the one before it.
+//   - Yielding before a batch lets the streams woken by the last one run
+//     before the runner takes the processor again, and lets the windows of
+//     the goroutines already runnable (calls are served in bursts: a pacer
+//     wakes many at once) join the batch instead of paying the inference's
+//     fixed cost in batches of their own. A lone stream, with nothing else
+//     to run, gets the processor straight back.
+//
+// The queue holds at most one window per open stream (Process is
+// synchronous), so it is bounded by the number of detectors.
 
 // sileroJob is one stream's unit of work: its next window with the audio
 // context before it, its recurrent state, and the outcome of its last
@@ -41,8 +58,8 @@ type sileroJob struct {
 	state [sileroState]float32 // LSTM h, then c
 	prob  float32
 	err   error
-	lane  *sileroLane   // set when the window's goroutine must lead a batch
-	wake  chan struct{} // capacity 1: the window was scored, or must lead
+	wake  chan struct{} // capacity 1: the window was scored
+	next  *sileroJob    // the window of the same batch to wake after this one
 }
 
 func newSileroJob() *sileroJob {
@@ -56,94 +73,129 @@ func (w *sileroJob) reset() {
 	w.prob, w.err = 0, nil
 }
 
-// sileroLane is a leadership token: the tensors of one running batch.
+// sileroLane is one runner's batch: its tensors and the windows in it.
 type sileroLane struct {
 	buf  *ortLane // made on first use, replaced by a larger one as needed
 	rows []*sileroJob
 }
 
-// sileroBatcher schedules the windows of all the streams of one model.
+// sileroBatcher schedules the windows of all the streams of one model on
+// its runners.
 type sileroBatcher struct {
 	ort      *ortModel
 	maxBatch int
-	// beforeRun, when set (by tests), is called by each leader with the
+	// beforeRun, when set (by tests), is called by each runner with the
 	// batch size just before the inference.
 	beforeRun func(rows int)
 
-	mu      sync.Mutex
-	queue   []*sileroJob  // waiting windows, oldest first
-	idle    []*sileroLane // lanes no leader holds
-	lanes   []*sileroLane
-	windows uint64
-	batches uint64
+	lanes []*sileroLane // one per runner
+	wake  chan struct{} // one token per idle runner to wake
+	done  sync.WaitGroup
+
+	mu       sync.Mutex
+	queue    []*sileroJob // waiting windows, oldest first
+	sleeping int          // runners waiting for work
+	closed   bool
+	windows  uint64
+	batches  uint64
 }
 
 // newSileroBatcher returns a batcher running batches of up to maxBatch
-// windows, at most leaders of them at a time.
-func newSileroBatcher(o *ortModel, maxBatch, leaders int) *sileroBatcher {
-	b := &sileroBatcher{ort: o, maxBatch: maxBatch, queue: make([]*sileroJob, 0, 64)}
-	for range leaders {
+// windows, at most runners of them at a time, each on its own goroutine.
+// close stops them.
+func newSileroBatcher(o *ortModel, maxBatch, runners int) *sileroBatcher {
+	b := &sileroBatcher{ort: o, maxBatch: maxBatch, queue: make([]*sileroJob, 0, 64),
+		wake: make(chan struct{}, runners)}
+	for range runners {
 		ln := &sileroLane{}
 		b.lanes = append(b.lanes, ln)
-		b.idle = append(b.idle, ln)
+		b.done.Add(1)
+		go b.runner(ln)
 	}
 	return b
 }
 
 // score runs the model on w and returns the speech probability. On success
 // w.state holds the next recurrent state and the window's last samples have
-// become the context of the next one. It blocks until w is scored.
+// become the context of the next one. It blocks until w is scored. It fails
+// with ErrClosed once the batcher is closed.
 func (b *sileroBatcher) score(w *sileroJob) (float32, error) {
 	b.mu.Lock()
-	if n := len(b.idle); n > 0 {
-		ln := b.idle[n-1]
-		b.idle = b.idle[:n-1]
-		b.lead(ln, w)
-		return w.prob, w.err
+	if b.closed {
+		b.mu.Unlock()
+		return 0, ErrClosed
 	}
-	w.lane = nil
 	b.queue = append(b.queue, w)
+	wake := b.sleeping > 0
+	if wake {
+		b.sleeping--
+	}
 	b.mu.Unlock()
+	if wake {
+		b.wake <- struct{}{} // never blocks: one slot per runner
+	}
 	<-w.wake
-	if ln := w.lane; ln != nil {
-		w.lane = nil
-		b.mu.Lock()
-		b.lead(ln, w)
+	if n := w.next; n != nil {
+		w.next = nil
+		n.wake <- struct{}{}
 	}
 	return w.prob, w.err
 }
 
-// lead runs one batch on ln: w, then the oldest queued windows. It is called
-// with b.mu held and returns with it released; the lock is not held during
-// the inference.
-func (b *sileroBatcher) lead(ln *sileroLane, w *sileroJob) {
-	n := min(len(b.queue), b.maxBatch-1)
-	ln.rows = append(append(ln.rows[:0], w), b.queue[:n]...)
-	b.dequeue(n)
-	b.windows += uint64(len(ln.rows))
-	b.batches++
-	b.mu.Unlock()
+// runner scores queued windows in batches until the batcher is closed.
+func (b *sileroBatcher) runner(ln *sileroLane) {
+	defer b.done.Done()
+	for {
+		if !b.gather() {
+			return
+		}
+		n := min(len(b.queue), b.maxBatch)
+		ln.rows = append(ln.rows[:0], b.queue[:n]...)
+		b.dequeue(n)
+		b.windows += uint64(n)
+		b.batches++
+		b.mu.Unlock()
 
-	err := b.run(ln)
-	for i, r := range ln.rows {
-		r.err = err
-		if i > 0 {
-			r.wake <- struct{}{}
+		err := b.run(ln)
+		for i, r := range ln.rows {
+			r.err = err
+			if i+1 < len(ln.rows) {
+				r.next = ln.rows[i+1]
+			}
+		}
+		ln.rows[0].wake <- struct{}{}
+		clear(ln.rows)
+	}
+}
+
+// gather waits until windows are queued, then yields the processor once
+// (unless a full batch waits already) so that the goroutines ready to run
+// (the streams just woken, the rest of a burst of calls) run first and
+// their windows join the batch. It returns with b.mu held and windows
+// queued, or false (with b.mu released) once the batcher is closed.
+func (b *sileroBatcher) gather() bool {
+	b.mu.Lock()
+	for {
+		for len(b.queue) == 0 {
+			if b.closed {
+				b.mu.Unlock()
+				return false
+			}
+			b.sleeping++
+			b.mu.Unlock()
+			<-b.wake
+			b.mu.Lock()
+		}
+		if len(b.queue) >= b.maxBatch {
+			return true
+		}
+		b.mu.Unlock()
+		runtime.Gosched()
+		b.mu.Lock()
+		if len(b.queue) > 0 {
+			return true
 		}
 	}
-	clear(ln.rows)
-
-	b.mu.Lock()
-	if len(b.queue) == 0 {
-		b.idle = append(b.idle, ln)
-		b.mu.Unlock()
-		return
-	}
-	next := b.queue[0]
-	b.dequeue(1)
-	next.lane = ln
-	b.mu.Unlock()
-	next.wake <- struct{}{}
 }
 
 // dequeue drops the n oldest windows from the queue.
@@ -205,10 +257,21 @@ func (b *sileroBatcher) stats() SileroStats {
 	return SileroStats{Windows: b.windows, Batches: b.batches}
 }
 
-// close frees every lane's tensors. No window may be in flight.
+// close stops the runners and frees every lane's tensors. No window may be
+// in flight; later calls of score fail with ErrClosed. It is idempotent.
 func (b *sileroBatcher) close() {
 	b.mu.Lock()
-	defer b.mu.Unlock()
+	if b.closed {
+		b.mu.Unlock()
+		return
+	}
+	b.closed = true
+	for range b.sleeping {
+		b.wake <- struct{}{}
+	}
+	b.sleeping = 0
+	b.mu.Unlock()
+	b.done.Wait()
 	for _, ln := range b.lanes {
 		if ln.buf != nil {
 			b.ort.freeLane(ln.buf)

@@ -106,18 +106,18 @@ func TestSileroLaneBatchEqualsSingleRows(t *testing.T) {
 	}
 }
 
-// holdLeader makes the first batch of b wait in beforeRun until release is
+// batchHold makes the first batch of b wait in beforeRun until release is
 // closed; started receives once that batch is about to run. Later batches
 // record their sizes in sizes.
-type holdLeader struct {
+type batchHold struct {
 	started chan struct{}
 	release chan struct{}
 	mu      sync.Mutex
 	sizes   []int
 }
 
-func holdFirstBatch(b *sileroBatcher) *holdLeader {
-	h := &holdLeader{started: make(chan struct{}), release: make(chan struct{})}
+func holdFirstBatch(b *sileroBatcher) *batchHold {
+	h := &batchHold{started: make(chan struct{}), release: make(chan struct{})}
 	b.beforeRun = func(rows int) {
 		h.mu.Lock()
 		h.sizes = append(h.sizes, rows)
@@ -131,7 +131,7 @@ func holdFirstBatch(b *sileroBatcher) *holdLeader {
 	return h
 }
 
-func (h *holdLeader) batchSizes() []int {
+func (h *batchHold) batchSizes() []int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return append([]int(nil), h.sizes...)
@@ -187,9 +187,9 @@ func runStreams(m *SileroModel, x [][]int16) <-chan result {
 }
 
 func TestSileroBatcherGroupsWaitingWindows(t *testing.T) {
-	// While a batch runs, the windows that arrive wait; the first of them
-	// leads the next batch, which takes the others up to the maximum batch
-	// size, oldest first.
+	// While a batch runs, the windows that arrive wait; the next batch
+	// takes them up to the maximum batch size, oldest first, and every
+	// window of a batch gets its own result.
 	cases := []struct {
 		name     string
 		maxBatch int
