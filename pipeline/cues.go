@@ -63,6 +63,17 @@ func words(text string) []string {
 	})
 }
 
+// hasWords reports whether text holds at least one word as words splits
+// them, without allocating.
+func hasWords(text string) bool {
+	for _, r := range text {
+		if unicode.IsLetter(r) || unicode.IsNumber(r) || r == '\'' {
+			return true
+		}
+	}
+	return false
+}
+
 // classify says how the text of a caller's turn ends.
 func (c *cues) classify(text string) textClass {
 	text = strings.TrimSpace(text)

@@ -329,7 +329,7 @@ func (s *Session) interrupt(d Decision) {
 	}
 	heard := heardText(t.fullText(), s.out.pause().heard)
 	merged := false
-	if len(words(heard)) == 0 && t.trigger == TriggerCaller {
+	if !hasWords(heard) && t.trigger == TriggerCaller {
 		if m, ok := s.history.removeLast(l.callerIdx); ok {
 			l.td.Reopen(m.Text, m.Start)
 			l.callerIdx, merged = -1, true

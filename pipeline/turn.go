@@ -384,7 +384,7 @@ func (t *TurnDetector) accumulate(tr Transcript) {
 
 func (t *TurnDetector) reclassify() {
 	text := t.turnText()
-	t.turn.hasWords = len(words(text)) > 0
+	t.turn.hasWords = hasWords(text)
 	t.turn.class = t.cues.classify(text)
 }
 
@@ -507,7 +507,7 @@ func (t *TurnDetector) pauseTranscript(dst []Decision, tr Transcript) []Decision
 		return dst
 	}
 	all := t.pauseText()
-	if t.cues.isBackchannel(all) || len(words(all)) == 0 {
+	if t.cues.isBackchannel(all) || !hasWords(all) {
 		return dst
 	}
 	dst = append(dst, Decision{Kind: DecisionInterrupt, At: t.now, Onset: t.pause.onset, Text: all})

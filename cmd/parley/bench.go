@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"time"
 
@@ -30,6 +31,7 @@ func newBenchPipelineCmd() *cobra.Command {
 		detector string
 		model    string
 		profile  string
+		memprof  string
 	)
 	cmd := &cobra.Command{
 		Use:   "pipeline",
@@ -56,9 +58,17 @@ frame sent), late frames, CPU, memory and allocations per frame.`,
 				}
 				defer stop()
 			}
+			if memprof != "" {
+				runtime.MemProfileRate = 1 // every allocation, not a sample
+			}
 			r, err := bench.RunPipeline(cmd.Context(), cfg)
 			if err != nil {
 				return err
+			}
+			if memprof != "" {
+				if err := writeAllocProfile(memprof); err != nil {
+					return err
+				}
 			}
 			if asJSON {
 				return json.NewEncoder(cmd.OutOrStdout()).Encode(r)
@@ -76,7 +86,23 @@ frame sent), late frames, CPU, memory and allocations per frame.`,
 	f.StringVar(&model, "model", "", "Silero VAD model file (default models/silero_vad_v5.onnx or $PARLEY_MODELS)")
 	f.Uint64Var(&cfg.Seed, "seed", 1, "seed for the calls' start offsets")
 	f.StringVar(&profile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
+	f.StringVar(&memprof, "memprofile", "", "write an allocation profile of the run to this file (go tool pprof -sample_index=alloc_objects)")
 	return cmd
+}
+
+// writeAllocProfile writes the heap profile, which holds every allocation
+// site sampled since the process started, to path.
+func writeAllocProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("memory profile: %w", err)
+	}
+	runtime.GC() // the profile holds what the last completed collection saw
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return fmt.Errorf("memory profile: %w", err)
+	}
+	return f.Close()
 }
 
 // startCPUProfile writes a CPU profile to path until the returned function
@@ -104,7 +130,7 @@ func printPipelineReport(cmd *cobra.Command, r bench.PipelineReport) {
 	fmt.Fprintf(w, "barge-in cut-off      p50 %.1f ms  p95 %.1f ms  (decision p50 %.1f ms, stop after decision p95 %.1f ms)\n",
 		r.BargeInCutoffP50, r.BargeInCutoffP95, r.BargeInDecideP50, r.BargeInStopP95)
 	fmt.Fprintf(w, "late frames           %.3f%% (max %.1f ms)\n", r.LateFramesPct, r.MaxLateMs)
-	fmt.Fprintf(w, "resources             %.2f cores, %.0f MiB RSS, %.3f allocs/frame\n", r.CPUCoresUsed, r.RSSMB, r.AllocsPerFrame)
+	fmt.Fprintf(w, "resources             %.2f cores, %.0f MiB RSS, %.3f allocs/frame (%.0f allocs/turn)\n", r.CPUCoresUsed, r.RSSMB, r.AllocsPerFrame, r.AllocsPerTurn)
 	fmt.Fprintf(w, "turns %d, barge-ins %d, frames in %d out %d, dropped inbound %d, dropped events %d\n",
 		r.Turns, r.BargeIns, r.FramesIn, r.FramesOut, r.DroppedInbound, r.DroppedEvents)
 	if r.VADFallbackReason != "" {

@@ -21,6 +21,7 @@ type snapshot struct {
 	pacer   audio.PacerStats
 	silero  vad.SileroStats
 	frames  int64
+	turns   int64
 }
 
 func takeSnapshot(factory *vad.Factory, pacer *audio.Pacer, calls []*call) snapshot {
@@ -29,6 +30,7 @@ func takeSnapshot(factory *vad.Factory, pacer *audio.Pacer, calls []*call) snaps
 	for _, c := range calls {
 		st := c.session.Stats()
 		s.frames += int64(st.FramesProcessed + st.FramesOut)
+		s.turns += int64(st.Turns + st.BargeIns)
 	}
 	return s
 }
@@ -60,6 +62,9 @@ func measure(ctx context.Context, cfg PipelineConfig, factory *vad.Factory, pace
 	r.CPUCoresUsed = round(float64(end.cpu-begin.cpu)/float64(wall), 2)
 	if frames := end.frames - begin.frames; frames > 0 {
 		r.AllocsPerFrame = round(float64(end.mallocs-begin.mallocs)/float64(frames), 3)
+	}
+	if turns := end.turns - begin.turns; turns > 0 {
+		r.AllocsPerTurn = round(float64(end.mallocs-begin.mallocs)/float64(turns), 1)
 	}
 	if sent := end.pacer.Sent - begin.pacer.Sent; sent > 0 {
 		r.LateFramesPct = round(100*float64(end.pacer.Late-begin.pacer.Late)/float64(sent), 3)

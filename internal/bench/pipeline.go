@@ -54,7 +54,12 @@ type PipelineConfig struct {
 // `parley bench pipeline --json`. Times are in milliseconds. The Silero
 // figures describe the batched inference over the measured window: the
 // windows scored per second over all calls, and the mean windows per
-// inference (0 for both when no model ran).
+// inference (0 for both when no model ran). AllocsPerFrame divides every
+// allocation the process made in the measured window by the frames the calls
+// moved; the per-frame audio path itself does not allocate (see the
+// -benchmem benchmarks of pipeline and pipeline/vad), so what it counts is
+// per-turn work (turn contexts, events, transcripts), which AllocsPerTurn
+// divides by the turns and barge-ins instead.
 type PipelineReport struct {
 	Sessions          int     `json:"sessions"`
 	DurationS         float64 `json:"duration_s"`
@@ -72,6 +77,7 @@ type PipelineReport struct {
 	CPUCoresUsed      float64 `json:"cpu_cores_used"`
 	RSSMB             float64 `json:"rss_mb"`
 	AllocsPerFrame    float64 `json:"allocs_per_frame"`
+	AllocsPerTurn     float64 `json:"allocs_per_turn"`
 	SileroBatchMean   float64 `json:"silero_batch_mean"`
 	SileroWindowsPerS float64 `json:"silero_windows_per_s"`
 	Turns             int     `json:"turns"`
