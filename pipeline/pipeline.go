@@ -215,6 +215,10 @@ type AgentRequest struct {
 	// Text is the caller's turn being answered; empty when the session asks
 	// the agent to speak first (Session.Reply), for example for a greeting.
 	Text string
+	// DTMF holds the keypad digits ("0"-"9", "*", "#", "A"-"D") the caller
+	// pressed during this turn, in order (RFC 4733 events or SIP INFO,
+	// decoded by the transport). A turn can carry digits and no Text.
+	DTMF string
 	// History is the conversation so far, oldest first, ending with the
 	// caller's turn being answered. Bot messages hold only the words the
 	// caller heard. The slice is the agent's own copy.
