@@ -164,7 +164,7 @@ func yamlError(name string, err error) error {
 	return &ConfigError{File: name, Err: errors.New(strings.TrimPrefix(msg, "yaml: "))}
 }
 
-var fieldLike = regexp.MustCompile(`[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*`)
+var fieldLike = regexp.MustCompile(`[a-z_][a-z0-9_]*(?:\[\d+\])?(?:\.[a-z_][a-z0-9_]*(?:\[\d+\])?)*`)
 
 // refineField extends a section-level field with a more precise path named
 // in the message ("vad" + "segmenter.min_speech must be ...") when that
@@ -180,7 +180,7 @@ func refineField(root *yaml.Node, field, msg string) string {
 }
 
 // lineOf returns the line of the deepest node of the dotted path present in
-// the document.
+// the document. A part may index a sequence: "tools[1].url".
 func lineOf(root *yaml.Node, path string) int {
 	n := root
 	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
@@ -188,11 +188,19 @@ func lineOf(root *yaml.Node, path string) int {
 	}
 	line := 0
 	for _, part := range strings.Split(path, ".") {
-		key, val := child(n, part)
+		name, idx := splitIndex(part)
+		key, val := child(n, name)
 		if key == nil {
 			break
 		}
 		line, n = key.Line, val
+		if idx >= 0 {
+			if n.Kind != yaml.SequenceNode || idx >= len(n.Content) {
+				break
+			}
+			n = n.Content[idx]
+			line = n.Line
+		}
 	}
 	return line
 }
@@ -204,13 +212,34 @@ func find(root *yaml.Node, path string) *yaml.Node {
 		n = n.Content[0]
 	}
 	for _, part := range strings.Split(path, ".") {
-		_, v := child(n, part)
+		name, idx := splitIndex(part)
+		_, v := child(n, name)
 		if v == nil {
 			return nil
 		}
 		n = v
+		if idx >= 0 {
+			if n.Kind != yaml.SequenceNode || idx >= len(n.Content) {
+				return nil
+			}
+			n = n.Content[idx]
+		}
 	}
 	return n
+}
+
+// splitIndex splits "tools[1]" into "tools" and 1; idx is -1 without an
+// index.
+func splitIndex(part string) (name string, idx int) {
+	open := strings.IndexByte(part, '[')
+	if open < 0 || !strings.HasSuffix(part, "]") {
+		return part, -1
+	}
+	i, err := strconv.Atoi(part[open+1 : len(part)-1])
+	if err != nil || i < 0 {
+		return part, -1
+	}
+	return part[:open], i
 }
 
 func child(n *yaml.Node, key string) (k, v *yaml.Node) {
