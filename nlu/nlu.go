@@ -78,15 +78,15 @@ type IntentScore struct {
 
 // Entity types found by the extractors.
 const (
-	EntityNumber  = "number"   // a cardinal: "twenty five" -> "25"
-	EntityDigits  = "digits"   // digits read one by one: "four eight two" -> "482"
-	EntityMoney   = "money"    // dollars with two decimals: "forty two fifty" -> "42.50"
-	EntityDate    = "date"     // an ISO date: "next tuesday" -> "2026-12-01"
-	EntityTime    = "time"     // a time of day, 24 h: "half past six pm" -> "18:30"
-	EntityPhone   = "phone"    // a phone number's digits: "five five five ..." -> "5550134"
-	EntityEmail   = "email"    // "j doe at example dot com" -> "jdoe@example.com"
-	EntityYesNo   = "yes_no"   // "yes" or "no"
-	EntityOrdinal = "ordinal"  // "the fifth" -> "5"
+	EntityNumber  = "number"  // a cardinal: "twenty five" -> "25"
+	EntityDigits  = "digits"  // digits read one by one: "four eight two" -> "482"
+	EntityMoney   = "money"   // dollars with two decimals: "forty two fifty" -> "42.50"
+	EntityDate    = "date"    // an ISO date: "next tuesday" -> "2026-12-01"
+	EntityTime    = "time"    // a time of day, 24 h: "half past six pm" -> "18:30"
+	EntityPhone   = "phone"   // a phone number's digits: "five five five ..." -> "5550134"
+	EntityEmail   = "email"   // "j doe at example dot com" -> "jdoe@example.com"
+	EntityYesNo   = "yes_no"  // "yes" or "no"
+	EntityOrdinal = "ordinal" // "the fifth" -> "5"
 )
 
 // Entity is a typed value found in an utterance.

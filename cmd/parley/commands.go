@@ -7,6 +7,7 @@ func subcommands() []*cobra.Command {
 	return []*cobra.Command{
 		newBenchCmd(),
 		newKBCmd(),
+		newNLUCmd(),
 		newSayCmd(),
 		newTranscribeCmd(),
 		newVADCmd(),
