@@ -210,6 +210,11 @@ func listFiles(dir string) ([]string, error) {
 		}
 		return nil, fmt.Errorf("%w: %w", ErrNotFolder, err)
 	}
+	// A folder given through a symbolic link is walked as the folder it
+	// names (WalkDir does not follow a link at its root).
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real
+	}
 	var files []string
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

@@ -133,13 +133,27 @@ func (c *ChatSession) Send(ctx context.Context, text, dtmf string) (ChatTurn, er
 		}
 		t.Error = err.Error()
 	}
-	t.Text = strings.Join(t.Sentences, " ")
+	t.Text = joinSentences(t.Sentences)
 	if t.Text != "" {
 		end := time.Since(c.start)
 		c.history = append(c.history, pipeline.Message{Role: pipeline.RoleBot, Text: t.Text, Start: now, End: end})
 	}
 	c.ended = t.Ended
 	return t, nil
+}
+
+// joinSentences joins sentences with a space, or with nothing after a
+// sentence that ends in full-width punctuation (Chinese).
+func joinSentences(ss []string) string {
+	var b strings.Builder
+	for i, s := range ss {
+		if i > 0 && !strings.HasSuffix(ss[i-1], "。") && !strings.HasSuffix(ss[i-1], "？") &&
+			!strings.HasSuffix(ss[i-1], "！") && !strings.HasSuffix(ss[i-1], "，") {
+			b.WriteByte(' ')
+		}
+		b.WriteString(s)
+	}
+	return b.String()
 }
 
 // callerText is the caller's message as the history records it.

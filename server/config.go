@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/parley-voice/parley/agentic/webhook"
 	"github.com/parley-voice/parley/pipeline/vad"
 )
 
@@ -26,16 +28,33 @@ type Config struct {
 	STT STTConfig `yaml:"stt"`
 	// TTS selects and configures speech synthesis.
 	TTS TTSConfig `yaml:"tts"`
+	// NLU configures intent classification and slot filling.
+	NLU NLUConfig `yaml:"nlu"`
+	// Knowledge configures the knowledge base the agent answers from.
+	Knowledge KnowledgeConfig `yaml:"knowledge"`
+	// Agent selects and configures the agent.
+	Agent AgentConfig `yaml:"agent"`
+	// Tools are the webhook tools flows and models can call, by name.
+	Tools webhook.Tools `yaml:"tools"`
+	// Demo runs the example order service for the retail demo.
+	Demo DemoConfig `yaml:"demo"`
+	// Dir is the folder of the configuration file; relative paths in the
+	// file (intent, flow and knowledge files) are relative to it. Empty
+	// for built-in configuration: the working directory.
+	Dir string `yaml:"-"`
 }
 
 // DefaultConfig returns the configuration `parley serve` runs with when no
 // file is given.
 func DefaultConfig() Config {
 	return Config{
-		Language: "en",
-		VAD:      vad.DefaultConfig(),
-		STT:      DefaultSTTConfig(),
-		TTS:      DefaultTTSConfig(),
+		Language:  "en",
+		VAD:       vad.DefaultConfig(),
+		STT:       DefaultSTTConfig(),
+		TTS:       DefaultTTSConfig(),
+		NLU:       DefaultNLUConfig(),
+		Knowledge: DefaultKnowledgeConfig(),
+		Agent:     DefaultAgentConfig(),
 	}
 }
 
@@ -53,6 +72,18 @@ func (c Config) Validate() error {
 	}
 	if err := c.TTS.Validate(); err != nil {
 		return prefixed("tts", err)
+	}
+	sections := []struct {
+		name string
+		err  error
+	}{
+		{"nlu", c.NLU.Validate()}, {"knowledge", c.Knowledge.Validate()}, {"agent", c.Agent.Validate()},
+		{"tools", c.Tools.Validate()}, {"demo", c.Demo.Validate()},
+	}
+	for _, s := range sections {
+		if s.err != nil {
+			return prefixed(s.name, s.err)
+		}
 	}
 	return nil
 }
@@ -114,7 +145,12 @@ func LoadConfig(path string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	return ParseConfig(path, data)
+	cfg, err := ParseConfig(path, data)
+	if err != nil {
+		return Config{}, err
+	}
+	cfg.Dir = filepath.Dir(path)
+	return cfg, nil
 }
 
 // ParseConfig is LoadConfig on data already read; name labels errors.
