@@ -9,7 +9,7 @@ PKGS      ?= ./...
 # when models/ is not under their working directory.
 export PARLEY_MODELS ?= $(CURDIR)/models
 
-.PHONY: deps build run test bench lint fuzz clean
+.PHONY: deps build run chat test bench lint fuzz clean
 
 ## deps: install Debian packages, Go modules and model files (idempotent).
 deps:
@@ -22,6 +22,10 @@ build:
 ## run: start parley serve on the reference domain.
 run: build
 	./$(BIN) serve $(if $(wildcard $(CONFIG)),-c $(CONFIG))
+
+## chat: talk to the reference agent in text.
+chat: build
+	./$(BIN) chat -c $(CONFIG)
 
 ## test: the whole suite, always with the race detector.
 test:
