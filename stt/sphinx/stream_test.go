@@ -211,7 +211,7 @@ func TestConcurrentStreamsSmallPool(t *testing.T) {
 	// Streams queue for the two decoders; on a loaded machine the wait can
 	// pass the default acquire timeout, which TestAcquireTimeout covers.
 	r := newRecognizer(t, WithMaxDecoders(2), WithPreloadDecoders(0), WithBacklog(10*time.Second),
-		WithAcquireTimeout(2*time.Minute))
+		WithAcquireTimeout(time.Minute))
 	names := []string{"order_slt.wav", "return_slt.wav", "hours_rms.wav", "damaged_slt.wav", "address_kal.wav"}
 	var wg sync.WaitGroup
 	results := make([]*collector, len(names))
