@@ -21,6 +21,7 @@ func newBenchCmd() *cobra.Command {
 		Short: "Measure Parley's latency, pacing and resource use",
 	}
 	cmd.AddCommand(newBenchPipelineCmd())
+	cmd.AddCommand(newBenchSpeechCmd())
 	return cmd
 }
 

@@ -159,9 +159,9 @@ func BenchmarkDecode(b *testing.B) {
 			wall := time.Now()
 			b.ResetTimer()
 			for b.Loop() {
-				var cmn cmnState
+				ch := channel{band: bandWide}
 				c0 := threadCPU(b)
-				u, err := r.beginUtterance(d, h, 0, &cmn)
+				u, err := r.beginUtterance(d, h, 0, &ch)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -79,11 +79,16 @@ type Config struct {
 	// confirmation delay plus its speech padding. Range [0, 2s]. Default
 	// 400ms.
 	PreRoll time.Duration `yaml:"pre_roll"`
-	// PostRoll is the least audio decoded after the session reports the
-	// end of speech (more when Voice.Pad is longer): soft endings such as
-	// the "s" of "yes" often fall below the voice activity detector's
-	// threshold. Each final arrives this much after the end of speech is
-	// decided, at the least. Range [0, 2s]. Default 200ms.
+	// PostRoll is the least audio decoded after the caller's last voiced
+	// frame (more when Voice.Pad is longer): soft endings such as the "s"
+	// of "yes" often fall below the voice activity detector's threshold.
+	// The quiet frames the session still reported as speech (its
+	// segmenter's hangover, 300 ms by default) count, so with the
+	// session's defaults the utterance ends as soon as the end of speech
+	// is decided; otherwise the final waits for the rest of the post-roll
+	// to arrive. A frame is voiced when Voice.Prob is 0.5 or more; a
+	// session that reports no probabilities gets the whole post-roll after
+	// the end of speech. Range [0, 2s]. Default 200ms.
 	PostRoll time.Duration `yaml:"post_roll"`
 	// Backlog is the audio a stream queues while its utterance waits for a
 	// decoder or the decoder falls behind. When it is full the oldest
@@ -111,6 +116,15 @@ type Config struct {
 	// about a tenth of the utterance's duration in final-result latency
 	// (0.3 s after 3 s of speech) and 10% more CPU. Default false.
 	FlatPass bool `yaml:"flat_pass"`
+	// Band says which streams carry telephone-band audio (8 kHz codecs
+	// such as G.711: nothing above 4 kHz), which the recognizer decodes
+	// with band folding and a telephone cepstral mean (see the package
+	// documentation): "auto" treats streams opened below 16 kHz as
+	// telephone band and measures the others' first utterance (holding
+	// back up to 1 s of it, about 0.3 s usually, before decoding);
+	// "telephone" treats every stream as telephone band; "wide" none.
+	// Default auto.
+	Band string `yaml:"band"`
 }
 
 // DefaultConfig returns the defaults documented on Config.
@@ -127,6 +141,7 @@ func DefaultConfig() Config {
 		GrammarRejection: DefaultGrammarRejection,
 		PhraseBonus:      DefaultPhraseBonus,
 		Alternatives:     DefaultAlternatives,
+		Band:             BandAuto,
 	}
 }
 
@@ -164,6 +179,7 @@ func (c Config) checks() []check {
 		{"grammar_rejection", c.GrammarRejection, c.GrammarRejection >= 0 && c.GrammarRejection <= 1000, "in [0, 1000]"},
 		{"phrase_bonus", c.PhraseBonus, c.PhraseBonus >= 0 && c.PhraseBonus <= 100000, "in [0, 100000]"},
 		{"alternatives", c.Alternatives, c.Alternatives >= 0 && c.Alternatives <= maxAlternatives, "in [0, 10]"},
+		{"band", c.Band, validBand(c.Band), "auto, telephone or wide"},
 	}
 }
 

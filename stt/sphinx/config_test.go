@@ -34,6 +34,10 @@ func TestConfigValidate(t *testing.T) {
 		{"negative rejection", func(c *Config) { c.GrammarRejection = -1 }, "grammar_rejection"},
 		{"negative bonus", func(c *Config) { c.PhraseBonus = -1 }, "phrase_bonus"},
 		{"too many alternatives", func(c *Config) { c.Alternatives = 11 }, "alternatives"},
+		{"telephone band", func(c *Config) { c.Band = BandTelephone }, ""},
+		{"band in capitals", func(c *Config) { c.Band = "Wide" }, ""},
+		{"empty band is auto", func(c *Config) { c.Band = "" }, ""},
+		{"unknown band", func(c *Config) { c.Band = "narrow" }, "band"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
@@ -60,13 +64,14 @@ max_decoders: 3
 partial_interval: 300ms
 max_utterance: 20s
 grammar_rejection: 9.5
+band: telephone
 `
 	c := DefaultConfig()
 	if err := yaml.Unmarshal([]byte(src), &c); err != nil {
 		t.Fatal(err)
 	}
 	if c.ModelDir != "/opt/model" || c.MaxDecoders != 3 || c.PartialInterval != 300*time.Millisecond ||
-		c.MaxUtterance != 20*time.Second || c.GrammarRejection != 9.5 || c.Backlog != DefaultBacklog {
+		c.MaxUtterance != 20*time.Second || c.GrammarRejection != 9.5 || c.Backlog != DefaultBacklog || c.Band != BandTelephone {
 		t.Errorf("decoded %+v", c)
 	}
 	o, err := buildOptions(c.Options())

@@ -113,7 +113,7 @@ func (c *consumer) handle(sl slot, data []int16) {
 	if c.u == nil {
 		return // an end with no utterance
 	}
-	if sl.n > 0 && sl.pos != c.u.start+c.u.n { // audio was dropped: the utterance cannot continue
+	if sl.n > 0 && sl.pos != c.u.end() { // audio was dropped: the utterance cannot continue
 		hints := c.u.hints
 		c.finish(false)
 		c.startSlot(slot{pos: sl.pos, hints: hints})
@@ -157,7 +157,7 @@ func (c *consumer) startSlot(sl slot) bool {
 		c.skip, c.skipStart = true, sl.pos
 		return true
 	}
-	u, err := c.s.r.beginUtterance(c.d, sl.hints, sl.pos, &c.s.cmn)
+	u, err := c.s.r.beginUtterance(c.d, sl.hints, sl.pos, &c.s.ch)
 	if err != nil {
 		c.u = &utterance{start: sl.pos}
 		c.failMid(err)
@@ -177,7 +177,7 @@ func (c *consumer) finish(release bool) {
 	tr, err := u.finish()
 	if err != nil {
 		c.discard(err)
-		tr = pipeline.Transcript{Final: true, Start: sampleTime(u.start), End: sampleTime(u.start + u.n)}
+		tr = pipeline.Transcript{Final: true, Start: sampleTime(u.start), End: sampleTime(u.end())}
 	}
 	c.emit(tr)
 	if release {

@@ -10,8 +10,12 @@
 // voice activity. While the caller is silent a frame costs one copy into a
 // pre-roll ring (Config.PreRoll, 400 ms): no decoder, no goroutine. When
 // the session reports speech the stream queues the pre-roll and the live
-// frames for a decoding goroutine; when speech ends it queues
-// max(Voice.Pad, Config.PostRoll) more audio and ends the utterance.
+// frames for a decoding goroutine; when speech ends it makes sure the
+// utterance holds max(Voice.Pad, Config.PostRoll) of audio after the last
+// voiced frame (Voice.Prob of 0.5 or more) and ends it. The session's
+// segmenter keeps reporting speech through its minimum silence (300 ms),
+// so with its defaults the utterance ends on the frame that ends speech,
+// and the final follows as soon as the decoder has caught up.
 // WriteVoice never blocks or decodes and does not allocate in steady
 // state. The queue holds Config.Backlog of audio (3 s, allocated at the
 // caller's first speech); when it is full the oldest audio is dropped and
@@ -44,6 +48,24 @@
 // which the stream adapts every 100 ms from the first utterance on (the
 // engine alone adapts it only at utterance ends, which costs the first
 // utterance of a telephone-band call most of its words).
+//
+// # Telephone band
+//
+// A caller on the phone network (G.711, G.729, AMR-NB) has no audio above
+// 4 kHz, and the en-us model, trained on 16 kHz speech, computes features
+// up to 6.8 kHz: upsampled telephone audio leaves its upper filters empty,
+// which throws every cepstral coefficient off (word error rate 0.55 on the
+// held-out set below, against 0.21 for the same sentences at 16 kHz). On
+// telephone-band audio a stream folds the spectrum (each sample scaled by
+// 1.3 and 0.7 in turn, which adds the mirror image of 0.5-3.4 kHz at 4.6-
+// 7.5 kHz, 10 dB down) and starts a new caller from the cepstral mean of
+// folded telephone speech. Streams opened below 16 kHz carry telephone
+// band; the others (a session opens its streams at 16 kHz whatever the
+// codec) are measured on their first utterance: its first 0.3 to 1 s is
+// held back until the energy above 4.5 kHz can be compared with the total
+// (60 dB under or less is telephone band). Config.Band turns this off or
+// forces it; Stats.TelephoneBand counts the streams measured as telephone
+// band. Other remedies were measured and left out (see Measurements).
 //
 // # Results
 //

@@ -135,8 +135,8 @@ func grammarMargin(t *testing.T, r *Recognizer, h *compiledHints, pcm []int16, w
 		t.Fatal(err)
 	}
 	defer r.pool.release(d, true)
-	var cmn cmnState
-	u, err := r.beginUtterance(d, h, 0, &cmn)
+	ch := channel{band: bandWide}
+	u, err := r.beginUtterance(d, h, 0, &ch)
 	if err != nil {
 		t.Fatal(err)
 	}

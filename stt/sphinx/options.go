@@ -121,6 +121,10 @@ func WithAlternatives(n int) Option { return set(func(c *Config) { c.Alternative
 // WithFlatPass turns the engine's second pass on or off (Config.FlatPass).
 func WithFlatPass(on bool) Option { return set(func(c *Config) { c.FlatPass = on }) }
 
+// WithBand sets which streams carry telephone-band audio (Config.Band):
+// BandAuto, BandTelephone or BandWide.
+func WithBand(mode string) Option { return set(func(c *Config) { c.Band = mode }) }
+
 // WithLogger sets the logger for decoder loading (info), dropped audio and
 // busy decoders (warning) and per-utterance details (debug); streams log
 // with the call's call_id. The default discards logs. A nil logger is an

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/parley-voice/parley/pipeline"
 	"github.com/parley-voice/parley/pipeline/audio"
 	"github.com/parley-voice/parley/pipeline/vad"
 )
@@ -20,6 +21,7 @@ type plainSegmenter struct {
 	seg   *vad.Segmenter
 	pad   time.Duration
 	frame []int16 // the 20 ms frame being filled
+	prob  float32 // the last frame's score
 }
 
 // plainSegmenterConfig is the segmentation of plain writes: the vad
@@ -44,7 +46,7 @@ func newPlainSegmenter() (*plainSegmenter, error) {
 
 // write scores samples (16 kHz) in 20 ms frames and hands each frame with
 // its speaking state to voice.
-func (p *plainSegmenter) write(samples []int16, voice func([]int16, bool, time.Duration)) {
+func (p *plainSegmenter) write(samples []int16, voice func([]int16, pipeline.Voice)) {
 	for len(samples) > 0 {
 		k := min(len(samples), cap(p.frame)-len(p.frame))
 		p.frame = append(p.frame, samples[:k]...)
@@ -57,15 +59,16 @@ func (p *plainSegmenter) write(samples []int16, voice func([]int16, bool, time.D
 			prob = 0 // cannot happen with whole 20 ms frames; treat as silence
 		}
 		p.seg.Push(prob, audio.FrameDuration)
-		voice(p.frame, p.seg.InSpeech(), p.pad)
+		p.prob = prob
+		voice(p.frame, pipeline.Voice{Prob: prob, Speaking: p.seg.InSpeech(), Pad: p.pad})
 		p.frame = p.frame[:0]
 	}
 }
 
 // flush hands over the last partial frame, with the current state.
-func (p *plainSegmenter) flush(voice func([]int16, bool, time.Duration)) {
+func (p *plainSegmenter) flush(voice func([]int16, pipeline.Voice)) {
 	if len(p.frame) > 0 {
-		voice(p.frame, p.seg.InSpeech(), p.pad)
+		voice(p.frame, pipeline.Voice{Prob: p.prob, Speaking: p.seg.InSpeech(), Pad: p.pad})
 		p.frame = p.frame[:0]
 	}
 }

@@ -25,6 +25,8 @@ type Recognizer struct {
 	pool  *pool
 	log   *slog.Logger
 	clock pipeline.Clock
+	// band is the band meter's filter (read only).
+	band *bandFilter
 
 	// Sizes in 16 kHz samples.
 	partialSamples, maxUttSamples, preRollSamples, postRollSamples, backlogSamples int
@@ -37,7 +39,7 @@ type Recognizer struct {
 	streams map[*stream]struct{}
 	closed  bool
 
-	utterances, partials, finals, empty, busy, rejected, dropped, failures atomic.Uint64
+	utterances, partials, finals, empty, busy, rejected, dropped, failures, narrowband atomic.Uint64
 }
 
 // New loads the model and returns a Recognizer with PreloadDecoders
@@ -68,7 +70,7 @@ func New(opts ...Option) (*Recognizer, error) {
 		return nil, err
 	}
 	r := &Recognizer{
-		cfg: cfg, files: files, dict: dict, log: o.logger, clock: o.clock,
+		cfg: cfg, files: files, dict: dict, log: o.logger, clock: o.clock, band: newBandFilter(),
 		partialSamples:  audio.SamplesFor(16000, cfg.PartialInterval),
 		maxUttSamples:   audio.SamplesFor(16000, cfg.MaxUtterance),
 		preRollSamples:  audio.SamplesFor(16000, cfg.PreRoll),
@@ -223,6 +225,10 @@ type Stats struct {
 	DroppedAudio time.Duration
 	// Failures counts utterances the engine failed to decode.
 	Failures uint64
+	// TelephoneBand counts the streams (and transcriptions) measured as
+	// telephone band (see Config.Band); streams opened below 16 kHz are
+	// not measured and not counted.
+	TelephoneBand uint64
 }
 
 // Stats returns the recognizer's counters.
@@ -235,5 +241,6 @@ func (r *Recognizer) Stats() Stats {
 		Utterances: r.utterances.Load(), Partials: r.partials.Load(), Finals: r.finals.Load(),
 		EmptyFinals: r.empty.Load(), Busy: r.busy.Load(), GrammarRejected: r.rejected.Load(),
 		DroppedAudio: sampleTime(int64(r.dropped.Load())), Failures: r.failures.Load(),
+		TelephoneBand: r.narrowband.Load(),
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/parley-voice/parley/pipeline"
 	"github.com/parley-voice/parley/pipeline/audio"
@@ -39,14 +38,18 @@ type stream struct {
 	uttQueued bool
 	uttStart  int64
 	trail     int64 // trailing pad still to queue, -1 while speaking
-	lastEnd   int64 // where the last utterance ended
-	hints     *compiledHints
-	plain     *plainSegmenter
-	q         *queue // built at the first utterance
+	// quiet is the audio queued since the utterance's last voiced frame
+	// (Voice.Prob >= quietProb); -1 before its first.
+	quiet   int64
+	lastEnd int64 // where the last utterance ended
+	hints   *compiledHints
+	plain   *plainSegmenter
+	q       *queue // built at the first utterance
 
-	// cmn is the caller's cepstral mean, used by the decoding goroutine
-	// only (successive goroutines are ordered by the queue's lock).
-	cmn cmnState
+	// ch is the caller's channel (cepstral mean and band), used by the
+	// decoding goroutine only (successive goroutines are ordered by the
+	// queue's lock).
+	ch channel
 
 	wg        sync.WaitGroup
 	startMu   sync.Mutex    // orders goroutine starts with abort
@@ -69,7 +72,7 @@ func newStream(ctx context.Context, r *Recognizer, cfg pipeline.RecognitionConfi
 	if rate == 0 {
 		rate = audio.PipelineRate
 	}
-	s := &stream{r: r, ctx: ctx, sink: sink, rate: rate, hints: hints, trail: -1,
+	s := &stream{r: r, ctx: ctx, sink: sink, rate: rate, hints: hints, trail: -1, ch: channel{band: initialBand(r.cfg.Band, rate)},
 		log: r.log.With("call_id", cfg.CallID), giveUp: make(chan struct{})}
 	if rate != 16000 {
 		if !audio.SupportedRate(rate) {
@@ -112,7 +115,7 @@ func (s *stream) WriteVoice(f audio.Frame, v pipeline.Voice) error {
 	if err != nil {
 		return err
 	}
-	s.voice(samples, v.Speaking, v.Pad)
+	s.voice(samples, v)
 	return nil
 }
 
@@ -141,14 +144,20 @@ func (s *stream) closedErr() error {
 	return fmt.Errorf("%w: stream closed", ErrClosed)
 }
 
-// voice advances the stream by samples (16 kHz) with the session's speech
-// state: queue the pre-roll and the audio from speech onset, keep queueing
-// pad (at least Config.PostRoll) of audio after speech ends, then end the
-// utterance.
-func (s *stream) voice(samples []int16, speaking bool, pad time.Duration) {
+// quietProb is the speech probability under which a frame the session
+// still reports as speech counts as quiet: the segmenter's hangover, which
+// the utterance already holds when speech ends.
+const quietProb = 0.5
+
+// voice advances the stream by samples (16 kHz) with the session's voice
+// activity: queue the pre-roll and the audio from speech onset; when
+// speech ends, make sure the utterance holds max(v.Pad,
+// Config.PostRoll) of audio after the last voiced frame (the quiet frames
+// the session still called speech count), then end it.
+func (s *stream) voice(samples []int16, v pipeline.Voice) {
 	n := int64(len(samples))
 	switch {
-	case speaking:
+	case v.Speaking:
 		if !s.inUtt {
 			s.begin(s.pos, true)
 		} else if s.pos-s.uttStart >= int64(s.r.maxUttSamples) {
@@ -156,10 +165,17 @@ func (s *stream) voice(samples []int16, speaking bool, pad time.Duration) {
 			s.begin(s.pos, false)
 		}
 		s.trail = -1
+		switch {
+		case v.Prob >= quietProb:
+			s.quiet = 0
+		case s.quiet >= 0: // only once a voiced frame shows the probabilities mean something
+			s.quiet += n
+		}
 		s.enqueue(s.pos, samples)
 	case s.inUtt:
 		if s.trail < 0 {
-			s.trail = int64(max(audio.SamplesFor(16000, max(pad, 0)), s.r.postRollSamples))
+			need := int64(max(audio.SamplesFor(16000, max(v.Pad, 0)), s.r.postRollSamples))
+			s.trail = max(need-max(s.quiet, 0), 0)
 		}
 		k := min(n, s.trail)
 		s.enqueue(s.pos, samples[:k])
@@ -178,7 +194,7 @@ func (s *stream) begin(at int64, preRoll bool) {
 	if s.q == nil {
 		s.q = newQueue(s.r.backlogSamples)
 	}
-	s.inUtt, s.uttQueued, s.uttStart = true, false, at
+	s.inUtt, s.uttQueued, s.uttStart, s.quiet = true, false, at, -1
 	if preRoll {
 		from := max(s.lastEnd, at-int64(s.r.preRollSamples), s.pre.end-int64(s.pre.n))
 		s.uttStart = min(from, at)

@@ -55,7 +55,7 @@ func (r *Recognizer) Transcribe(ctx context.Context, f audio.Frame, h pipeline.H
 	defer func() { r.pool.release(d, healthy) }()
 
 	var parts []pipeline.Transcript
-	var cmn cmnState
+	ch := channel{band: initialBand(r.cfg.Band, f.Rate)}
 	limit := min(r.maxUttSamples, audio.SamplesFor(16000, batchUtterance))
 	for start := 0; start < len(samples); {
 		if err := ctx.Err(); err != nil {
@@ -65,7 +65,7 @@ func (r *Recognizer) Transcribe(ctx context.Context, f audio.Frame, h pipeline.H
 			return pipeline.Transcript{}, fmt.Errorf("%w: recognizer closed during transcription", ErrClosed)
 		}
 		end := cutPoint(samples, start, limit)
-		tr, err := r.decodeSpan(d, hints, samples[start:end], int64(start), &cmn)
+		tr, err := r.decodeSpan(d, hints, samples[start:end], int64(start), &ch)
 		if err != nil {
 			healthy = false // an engine failure discards the decoder
 			return pipeline.Transcript{}, err
@@ -92,8 +92,8 @@ func to16k(f audio.Frame) ([]int16, error) {
 }
 
 // decodeSpan decodes one utterance of a recording, in one piece.
-func (r *Recognizer) decodeSpan(d *decoder, h *compiledHints, pcm []int16, at int64, cmn *cmnState) (pipeline.Transcript, error) {
-	u, err := r.beginUtterance(d, h, at, cmn)
+func (r *Recognizer) decodeSpan(d *decoder, h *compiledHints, pcm []int16, at int64, ch *channel) (pipeline.Transcript, error) {
+	u, err := r.beginUtterance(d, h, at, ch)
 	if err != nil {
 		return pipeline.Transcript{}, err
 	}

@@ -18,16 +18,24 @@ const nbestScan = 40
 // utterance decodes one stretch of speech on a decoder: the language model
 // pass live, then, for a turn with a grammar, the grammar pass over the
 // kept audio. It is used by one goroutine.
+//
+// While the caller's band is unknown the utterance probes it first: its
+// audio is held back (in the channel) and measured until the band is
+// decided, then decoded from the start (see band.go).
 type utterance struct {
 	r     *Recognizer
 	d     *decoder
 	hints *compiledHints
 	start int64 // stream position of the first sample (16 kHz samples)
 	n     int64 // samples decoded
-	// cmn is the caller's cepstral mean, updated at the end of the
-	// utterance; startCMN the one the utterance started from.
-	cmn      *cmnState
+	// ch is the caller's channel: its cepstral mean is updated at the end
+	// of the utterance, its band by the probe. startCMN is the mean the
+	// utterance started from.
+	ch       *channel
 	startCMN cmnState
+	// probing reports an utterance holding its audio back while the band
+	// is measured; narrow one decoded as telephone band.
+	probing, narrow bool
 
 	partialEvery int64
 	nextPartial  int64
@@ -41,25 +49,78 @@ type utterance struct {
 }
 
 // beginUtterance starts an utterance at stream position start on d, with
-// the turn's hints and the caller's cepstral mean (zero for a new caller).
-func (r *Recognizer) beginUtterance(d *decoder, h *compiledHints, start int64, cmn *cmnState) (*utterance, error) {
+// the turn's hints and the caller's channel (zero for a new caller).
+func (r *Recognizer) beginUtterance(d *decoder, h *compiledHints, start int64, ch *channel) (*utterance, error) {
 	if err := d.useSearch(defaultSearch); err != nil {
 		return nil, err
 	}
-	startCMN := d.cmnInit
-	if cmn.n > 0 {
-		startCMN = *cmn
-	}
-	if err := d.setCMN(startCMN); err != nil {
-		return nil, err
-	}
-	if err := d.start(); err != nil {
-		return nil, err
-	}
 	d.audio = d.audio[:0]
-	u := &utterance{r: r, d: d, hints: h, start: start, cmn: cmn, startCMN: startCMN,
+	u := &utterance{r: r, d: d, hints: h, start: start, ch: ch,
 		partialEvery: int64(r.partialSamples), nextPartial: int64(r.partialSamples)}
-	return u, nil
+	if ch.band == bandUnknown {
+		u.probing = true
+		ch.meter.reset()
+		if ch.held == nil {
+			ch.held = make([]int16, 0, probeMaxSamples+maxSlotSamples)
+		}
+		ch.held = ch.held[:0]
+		return u, nil
+	}
+	return u, u.startDecoding()
+}
+
+// startDecoding starts the decoder on the utterance, with the caller's
+// cepstral mean, or the initial one of the caller's band.
+func (u *utterance) startDecoding() error {
+	d := u.d
+	u.narrow = u.ch.band == bandNarrow
+	u.startCMN = u.ch.cmn
+	if u.startCMN.n == 0 {
+		u.startCMN = d.cmnInit
+		if nb := narrowbandCMN(); u.narrow && nb.n == d.cmnInit.n {
+			u.startCMN = nb
+		}
+	}
+	if err := d.setCMN(u.startCMN); err != nil {
+		return err
+	}
+	return d.start()
+}
+
+// probe holds samples back and measures the band; it returns the audio to
+// decode once the band is decided (or cannot be, for this utterance), else
+// nil.
+func (u *utterance) probe(samples []int16, last bool) ([]int16, error) {
+	ch := u.ch
+	ch.held = append(ch.held, samples...)
+	ch.meter.measure(ch.held, u.r.band)
+	narrow, ok := ch.meter.decide(u.r.band)
+	if !ok && !last && len(ch.held) < probeMaxSamples {
+		return nil, nil
+	}
+	u.probing = false
+	if ok {
+		ch.band = bandWide
+		if narrow {
+			ch.band = bandNarrow
+			u.r.narrowband.Add(1)
+		}
+		u.r.log.Debug("caller's band decided", "band", ch.band, "measured", sampleTime(int64(ch.meter.seen)))
+	}
+	held := ch.held
+	if ok {
+		ch.held = nil // the band is known for good: the buffer is not needed again
+	}
+	return held, u.startDecoding()
+}
+
+// end returns the stream position after the utterance's audio so far,
+// held back or decoded.
+func (u *utterance) end() int64 {
+	if u.probing {
+		return u.start + int64(len(u.ch.held))
+	}
+	return u.start + u.n
 }
 
 // grammar returns the turn's grammar, or nil.
@@ -71,8 +132,24 @@ func (u *utterance) grammar() *grammar {
 }
 
 // feed decodes samples and returns a partial result when one is due and
-// its text changed.
+// its text changed. While the band is probed it holds them back.
 func (u *utterance) feed(samples []int16) (pipeline.Transcript, bool, error) {
+	if u.probing {
+		held, err := u.probe(samples, false)
+		if held == nil || err != nil {
+			return pipeline.Transcript{}, false, err
+		}
+		samples = held
+	}
+	return u.decode(samples)
+}
+
+// decode decodes samples (folded first on telephone-band audio) and
+// returns a partial result when one is due and its text changed.
+func (u *utterance) decode(samples []int16) (pipeline.Transcript, bool, error) {
+	if u.narrow {
+		fold(samples, u.start+u.n)
+	}
 	if err := decodeLive(u.d, u.n, samples); err != nil {
 		return pipeline.Transcript{}, false, err
 	}
@@ -119,8 +196,20 @@ func decodeLive(d *decoder, off int64, samples []int16) error {
 }
 
 // feedAll decodes a whole utterance at once (see decoder.processAll); it
-// replaces feed, and yields no partial result.
+// replaces feed, and yields no partial result. samples are only read.
 func (u *utterance) feedAll(samples []int16) error {
+	if u.probing {
+		u.ch.meter.reset()
+		u.ch.meter.measure(samples[:min(len(samples), probeMaxSamples)], u.r.band)
+		u.ch.held = u.ch.held[:0]
+		if _, err := u.probe(nil, true); err != nil {
+			return err
+		}
+	}
+	if u.narrow {
+		samples = append([]int16(nil), samples...) // the caller's recording is read only
+		fold(samples, u.start)
+	}
 	if err := u.d.processAll(samples); err != nil {
 		return err
 	}
@@ -133,14 +222,28 @@ func (u *utterance) feedAll(samples []int16) error {
 }
 
 // abort ends the utterance without a result.
-func (u *utterance) abort() error { return u.d.end() }
+func (u *utterance) abort() error {
+	if u.probing {
+		return nil // the decoder was not started
+	}
+	return u.d.end()
+}
 
 // finish ends the utterance and returns its final result.
 func (u *utterance) finish() (pipeline.Transcript, error) {
+	if u.probing { // a short utterance: decide with what was held
+		held, err := u.probe(nil, true)
+		if err != nil {
+			return pipeline.Transcript{}, err
+		}
+		if _, _, err := u.decode(held); err != nil {
+			return pipeline.Transcript{}, err
+		}
+	}
 	if err := u.d.end(); err != nil {
 		return pipeline.Transcript{}, err
 	}
-	*u.cmn = u.d.getCMN()
+	u.ch.cmn = u.d.getCMN()
 	lm := u.openResult()
 	tr := lm.transcript
 	if g := u.grammar(); g != nil && len(u.d.audio) > 0 {
