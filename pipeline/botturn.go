@@ -108,7 +108,7 @@ func (s *Session) stamp(v *atomic.Int64) {
 
 // startTurn begins a bot turn on the loop: fixed text for Say, otherwise the
 // agent's answer to callerText.
-func (s *Session) startTurn(trigger, callerText, fixed string, speechEnd Stamp) {
+func (s *Session) startTurn(trigger, callerText, keys, fixed string, speechEnd Stamp) {
 	l := &s.loop
 	l.turnSeq++
 	ctx, cancel := context.WithCancelCause(s.ctx)
@@ -124,7 +124,7 @@ func (s *Session) startTurn(trigger, callerText, fixed string, speechEnd Stamp) 
 	} else {
 		agentCtx, agentCancel := context.WithCancelCause(ctx)
 		t.agentCancel = agentCancel
-		req := AgentRequest{CallID: s.callID, Turn: t.id, Language: s.cfg.Language, Text: callerText,
+		req := AgentRequest{CallID: s.callID, Turn: t.id, Language: s.cfg.Language, Text: callerText, DTMF: keys,
 			History: s.history.snapshot()}
 		// The agent goroutine starts the speech goroutine. The Go
 		// scheduler runs a goroutine made runnable by the running one

@@ -34,4 +34,7 @@ var (
 	// ErrBotDisabled means Say or Reply on a session whose bot is disabled
 	// (see Session.SetBotEnabled) or that has no agent or synthesizer.
 	ErrBotDisabled = errors.New("pipeline: bot disabled")
+	// ErrBadDigit means PushDTMF was given a character that is not a
+	// keypad digit; transports map RFC 4733 events 0-15 to "0-9*#A-D".
+	ErrBadDigit = errors.New("pipeline: not a keypad digit")
 )

@@ -61,6 +61,8 @@ type EndOfTurnEvent struct {
 	Turn int
 	// Text is the caller's turn.
 	Text string
+	// DTMF holds the digits of a keypad entry (Reason EndKeypad).
+	DTMF string
 	// Reason says which rule ended the turn.
 	Reason EndReason
 	// Replaces reports a late final that replaced the previous turn's text.
@@ -68,6 +70,15 @@ type EndOfTurnEvent struct {
 	// Onset and SpeechEnd delimit the turn's speech; Silence is how long
 	// the detector waited after it.
 	Onset, SpeechEnd, Silence time.Duration
+}
+
+// KeyEvent reports a keypad digit the caller pressed (Session.PushDTMF).
+// The digits of one entry reach the agent together, in an EndOfTurnEvent
+// with Reason EndKeypad.
+type KeyEvent struct {
+	EventHeader
+	// Digit is '0'-'9', '*', '#' or 'A'-'D'.
+	Digit byte
 }
 
 // BotTextEvent reports a sentence the bot is about to speak.
@@ -210,6 +221,9 @@ func (EndOfTurnEvent) Kind() string { return "end_of_turn" }
 // Kind returns "bot_text".
 func (BotTextEvent) Kind() string { return "bot_text" }
 
+// Kind returns "dtmf".
+func (KeyEvent) Kind() string { return "dtmf" }
+
 // Kind returns "bot_speech_started".
 func (BotSpeechStartedEvent) Kind() string { return "bot_speech_started" }
 
@@ -249,6 +263,7 @@ func (e TranscriptEvent) withHeader(h EventHeader) Event       { e.EventHeader =
 func (e SpeechStartedEvent) withHeader(h EventHeader) Event    { e.EventHeader = h; return e }
 func (e SpeechStoppedEvent) withHeader(h EventHeader) Event    { e.EventHeader = h; return e }
 func (e EndOfTurnEvent) withHeader(h EventHeader) Event        { e.EventHeader = h; return e }
+func (e KeyEvent) withHeader(h EventHeader) Event              { e.EventHeader = h; return e }
 func (e BotTextEvent) withHeader(h EventHeader) Event          { e.EventHeader = h; return e }
 func (e BotSpeechStartedEvent) withHeader(h EventHeader) Event { e.EventHeader = h; return e }
 func (e BotSpeechStoppedEvent) withHeader(h EventHeader) Event { e.EventHeader = h; return e }

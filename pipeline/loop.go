@@ -22,6 +22,7 @@ type loopState struct {
 	hints     Hints
 	reopenAt  time.Duration
 	vadFailed bool
+	keypad    keypad
 }
 
 func (l *loopState) init(td *TurnDetector) {
@@ -31,6 +32,8 @@ func (l *loopState) init(td *TurnDetector) {
 	l.results = make([]result, 0, 16)
 	l.marks = make([]outMark, 0, 8)
 	l.callerIdx = -1
+	l.keypad.digits = make([]byte, 0, maxKeypadEntry)
+	l.keypad.in = make([]byte, 0, keypadQueue)
 }
 
 // command is a request from another goroutine to the loop.
@@ -80,6 +83,9 @@ func (s *Session) handle(r wakeReason) {
 	}
 	if r&wakeHints != 0 {
 		s.applyHints(s.loop.turn)
+	}
+	if r&wakeKeys != 0 {
+		s.drainKeys()
 	}
 	if r&wakeResults != 0 {
 		s.drainResults()
@@ -186,6 +192,7 @@ func (s *Session) tick(now time.Duration) {
 	l.now = max(l.now, now)
 	s.pollOutput()
 	s.checkAgentTimeout()
+	s.checkKeypad()
 	if l.now-l.lastFrame >= 2*audio.FrameDuration {
 		l.decisions = l.td.Tick(l.decisions[:0], l.now)
 		s.apply()
@@ -246,9 +253,9 @@ func (s *Session) drainCommands() {
 				s.finishTurn(OutcomeReplaced)
 			}
 			if c.kind == cmdSay {
-				s.startTurn(TriggerSay, "", c.text, Stamp{})
+				s.startTurn(TriggerSay, "", "", c.text, Stamp{})
 			} else {
-				s.startTurn(TriggerReply, "", "", Stamp{})
+				s.startTurn(TriggerReply, "", "", "", Stamp{})
 			}
 		case cmdDisable:
 			if l.turn != nil {
@@ -299,7 +306,7 @@ func (s *Session) endOfTurn(d Decision) {
 	s.bus.publish(EndOfTurnEvent{Turn: turn, Text: d.Text, Reason: d.EndReason, Replaces: d.Replaces,
 		Onset: d.Onset, SpeechEnd: d.SpeechEnd, Silence: d.At - d.SpeechEnd})
 	if answer {
-		s.startTurn(TriggerCaller, d.Text, "", Stamp{At: d.SpeechEnd, OK: true})
+		s.startTurn(TriggerCaller, d.Text, "", "", Stamp{At: d.SpeechEnd, OK: true})
 	}
 }
 

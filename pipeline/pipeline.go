@@ -87,6 +87,12 @@ type Hints struct {
 	// that does not fit and fall back to open vocabulary for it; others
 	// use the grammar's phrases as hints.
 	Grammar string
+	// KeypadDigits is how many keypad digits make a complete answer to
+	// the next turn: 1 for a menu choice, 8 for an eight-digit order
+	// number. The session answers as soon as that many digits are in.
+	// Zero means the entry ends with '#' or after
+	// TurnConfig.KeypadTimeout without a key.
+	KeypadDigits int
 }
 
 // RecognitionStream is one call's recognition stream.
@@ -369,6 +375,9 @@ type Message struct {
 	// Text is what was said. For an interrupted bot turn it holds only the
 	// words the caller heard, cut at a word boundary.
 	Text string
+	// DTMF holds the keypad digits of a caller turn entered on the keypad
+	// (see AgentRequest.DTMF); Text is empty then.
+	DTMF string
 	// Interrupted reports a bot turn the caller cut off.
 	Interrupted bool
 	// Start and End delimit the turn, measured from the start of the

@@ -49,6 +49,7 @@ type Session struct {
 	wake        *loopWake // every goroutine's way to wake the loop
 	results     *queue[result]
 	cmds        *queue[command]
+	keys        *queue[byte]
 	history     history
 	stats       counters
 	botOn       atomic.Bool
@@ -99,6 +100,7 @@ func NewSession(ctx context.Context, cfg Config, opts ...Option) (*Session, erro
 	s.out.ready = o.ready
 	s.results = newQueue[result](256, s.wake, wakeResults)
 	s.cmds = newQueue[command](16, s.wake, wakeCommands)
+	s.keys = newQueue[byte](keypadQueue, s.wake, wakeKeys)
 	s.botOn.Store(true)
 	s.loop.init(td)
 	info := StreamInfo{CallID: s.callID, Rate: audio.PipelineRate}

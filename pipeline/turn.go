@@ -69,6 +69,10 @@ const (
 	// EndLateFinal: a final arrived after an EndNoFinal decision, before
 	// the bot was audible; its text replaces the previous decision's.
 	EndLateFinal EndReason = "late_final"
+	// EndKeypad: the caller entered digits on the keypad (Session.PushDTMF):
+	// '#', Hints.KeypadDigits digits, or TurnConfig.KeypadTimeout ended the
+	// entry.
+	EndKeypad EndReason = "keypad"
 )
 
 // ResumeReason says why a paused bot resumes.

@@ -23,6 +23,10 @@ type TurnConfig struct {
 	EndOfTurn EndOfTurnConfig `yaml:"end_of_turn"`
 	// BargeIn decides when the caller interrupts the bot.
 	BargeIn BargeInConfig `yaml:"barge_in"`
+	// KeypadTimeout ends a keypad entry (DTMF digits) when no key was
+	// pressed for this long. An entry also ends on '#', and as soon as it
+	// has Hints.KeypadDigits digits when the agent set that. Default 3s.
+	KeypadTimeout time.Duration `yaml:"keypad_timeout"`
 }
 
 // EndOfTurnConfig decides when the caller's turn is over.
@@ -138,6 +142,7 @@ func DefaultTurnConfig() TurnConfig {
 			FalseInterruptionTimeout: time.Second,
 			Backchannels:             defaultBackchannels(),
 		},
+		KeypadTimeout: 3 * time.Second,
 	}
 }
 
@@ -168,6 +173,7 @@ func (c TurnConfig) WithDefaults() TurnConfig {
 	if c.BargeIn.Backchannels == nil {
 		c.BargeIn.Backchannels = d.BargeIn.Backchannels
 	}
+	setDur(&c.KeypadTimeout, d.KeypadTimeout)
 	return c
 }
 
@@ -212,6 +218,8 @@ func (c TurnConfig) Validate() error {
 		return invalid("turn.barge_in.min_speech", "in [0, 2s]", b.MinSpeech)
 	case b.FalseInterruptionTimeout < 0 || b.FalseInterruptionTimeout > 30*time.Second:
 		return invalid("turn.barge_in.false_interruption_timeout", "in [0, 30s]", b.FalseInterruptionTimeout)
+	case c.KeypadTimeout < 200*time.Millisecond || c.KeypadTimeout > 30*time.Second:
+		return invalid("turn.keypad_timeout", "in [200ms, 30s]", c.KeypadTimeout)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ const (
 	wakeOutput                          // the output has news (first frame, marks)
 	wakeHints                           // a turn has new recognition hints
 	wakeCommands                        // Say, Reply or SetBotEnabled queued
+	wakeKeys                            // keypad digits queued
 )
 
 // loopWake is how every other goroutine of a session tells its loop there is

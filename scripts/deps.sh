@@ -13,6 +13,8 @@ cd "$(dirname "$0")/.."
 #   libpocketsphinx-dev pocketsphinx-en-us   speech recognition (cgo) and its US English model
 #   sox                                      audio checks in tests
 #   nodejs npm                               fetches model files from the npm registry
+#   sip-tester baresip                       real SIP peers for the end-to-end tests
+#   chromium                                 a real browser for the WebRTC end-to-end test
 PACKAGES=(
   build-essential pkg-config
   libopus-dev libopusfile-dev
@@ -20,6 +22,8 @@ PACKAGES=(
   espeak-ng libespeak-ng-dev
   libpocketsphinx-dev pocketsphinx-en-us
   sox
+  sip-tester baresip
+  chromium
   ca-certificates
 )
 command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)

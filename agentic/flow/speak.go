@@ -121,7 +121,9 @@ var yesNoPhrases = map[string][]string{
 func (t *turn) hints() pipeline.Hints {
 	st := &t.a.st
 	en := baseLang(t.lang) == "en"
-	var h pipeline.Hints
+	// One key answers a menu or a yes/no question; a digits slot takes
+	// its fixed length, or waits for '#' or the keypad timeout.
+	h := pipeline.Hints{KeypadDigits: 1}
 	w := st.wait
 	if w == nil {
 		h.Phrases = t.renderHints(t.a.f.flows.hints)
@@ -133,6 +135,10 @@ func (t *turn) hints() pipeline.Hints {
 		h.Phrases = t.renderHints(w.step.hints)
 		switch def.Type {
 		case nlu.SlotDigits:
+			h.KeypadDigits = 0
+			if def.MaxLength > 0 && def.MinLength == def.MaxLength {
+				h.KeypadDigits = def.MaxLength
+			}
 			if en {
 				lo, hi := max(def.MinLength, 1), def.MaxLength
 				if hi == 0 {

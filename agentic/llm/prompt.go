@@ -149,6 +149,9 @@ func (a *agent) messages(req agentic.Request) []goopenai.ChatCompletionMessage {
 	heardCaller := false
 	for _, m := range hist {
 		text := strings.TrimSpace(m.Text)
+		if m.DTMF != "" {
+			text = strings.TrimSpace(text + " [keypad: " + m.DTMF + "]")
+		}
 		if text == "" {
 			continue
 		}
