@@ -132,6 +132,15 @@ type Call interface {
 	Err() error
 }
 
+// AudioReadier is implemented by calls whose transport can start sending
+// a new bot answer at once rather than at its next 20 ms tick (by kicking
+// its pacer session). The server passes AudioReady to the session
+// (pipeline.WithAudioReady), which calls it when the first audio of a bot
+// turn is ready; it must not block.
+type AudioReadier interface {
+	AudioReady()
+}
+
 // Handler answers calls. The server implements it; transports call it.
 type Handler interface {
 	// Accept is called for each new call before it is answered. It
