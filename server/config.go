@@ -9,11 +9,18 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/parley-voice/parley/agentic/webhook"
+	"github.com/parley-voice/parley/bridge/rtp"
+	"github.com/parley-voice/parley/bridge/sip"
+	"github.com/parley-voice/parley/bridge/webrtc"
+	"github.com/parley-voice/parley/bridge/ws"
 	"github.com/parley-voice/parley/pipeline/vad"
+	"github.com/parley-voice/parley/server/recording"
+	"github.com/parley-voice/parley/server/records"
 )
 
 // Config is the configuration of a Parley server (parley.yaml). Start from
@@ -38,6 +45,30 @@ type Config struct {
 	Tools webhook.Tools `yaml:"tools"`
 	// Demo runs the example order service for the retail demo.
 	Demo DemoConfig `yaml:"demo"`
+	// HTTP configures the HTTP listener of `parley serve`.
+	HTTP HTTPConfig `yaml:"http"`
+	// Call configures each call: turn-taking, greeting, limits.
+	Call CallConfig `yaml:"call"`
+	// Records configures the call records database.
+	Records records.Config `yaml:"records"`
+	// Recordings configures the calls' dual-channel recordings.
+	Recordings recording.Config `yaml:"recordings"`
+	// Shutdown configures the graceful shutdown.
+	Shutdown ShutdownConfig `yaml:"shutdown"`
+	// Transports opens or closes each way in.
+	Transports TransportsConfig `yaml:"transports"`
+	// Handoff says where handed-off calls go.
+	Handoff HandoffConfig `yaml:"handoff"`
+	// Log configures the server's logs.
+	Log LogConfig `yaml:"log"`
+	// SIP configures SIP signalling (transports.sip).
+	SIP sip.Config `yaml:"sip"`
+	// RTP configures the media of SIP calls.
+	RTP rtp.Config `yaml:"rtp"`
+	// WebRTC configures browser calls over WHIP (transports.webrtc).
+	WebRTC webrtc.Config `yaml:"webrtc"`
+	// Twilio configures Twilio Media Streams (transports.twilio).
+	Twilio ws.Config `yaml:"twilio"`
 	// Dir is the folder of the configuration file; relative paths in the
 	// file (intent, flow and knowledge files) are relative to it. Empty
 	// for built-in configuration: the working directory.
@@ -55,6 +86,18 @@ func DefaultConfig() Config {
 		NLU:       DefaultNLUConfig(),
 		Knowledge: DefaultKnowledgeConfig(),
 		Agent:     DefaultAgentConfig(),
+
+		HTTP:       DefaultHTTPConfig(),
+		Call:       DefaultCallConfig(),
+		Records:    records.DefaultConfig(),
+		Recordings: recording.DefaultConfig(),
+		Shutdown:   ShutdownConfig{Grace: 30 * time.Second},
+		Transports: DefaultTransportsConfig(),
+		Handoff:    DefaultHandoffConfig(),
+		SIP:        sip.DefaultConfig(),
+		RTP:        rtp.DefaultConfig(),
+		WebRTC:     webrtc.DefaultConfig(),
+		Twilio:     ws.DefaultConfig(),
 	}
 }
 
@@ -85,7 +128,7 @@ func (c Config) Validate() error {
 			return prefixed(s.name, s.err)
 		}
 	}
-	return nil
+	return c.serveSections()
 }
 
 // prefixed puts a section name in front of the field of a nested error.

@@ -6,10 +6,12 @@ import "github.com/spf13/cobra"
 func subcommands() []*cobra.Command {
 	return []*cobra.Command{
 		newBenchCmd(),
+		newCallCmd(),
 		newChatCmd(),
 		newKBCmd(),
 		newNLUCmd(),
 		newSayCmd(),
+		newServeCmd(),
 		newTranscribeCmd(),
 		newVADCmd(),
 	}
